@@ -1,0 +1,1 @@
+"""warn: early-warning dispatch for police anti-fraud centres."""

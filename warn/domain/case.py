@@ -1,0 +1,185 @@
+"""The case aggregate: its stages and deliveries, the flags and the next deadline derived
+from them, and its serialized form. The transitions live in `decide.py`."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from warn.domain.policy import Policy, StageSpec, Tier, policy_from_mapping, policy_to_mapping
+from warn.domain.signals import Subject
+
+StageState = Literal["pending", "awaiting_confirmation", "active", "succeeded", "failed",
+                     "skipped", "declined", "cancelled", "passed"]
+LadderState = Literal["running", "ended", "exhausted"]
+OPEN_STAGE_STATES = ("pending", "awaiting_confirmation", "active")
+
+CHANNEL_RESULTS: dict[str, tuple[str, ...]] = {
+    "flash_sms": ("delivered", "read", "failed"),
+    "callback_96110": ("dissuaded", "not_believed", "hung_up", "no_answer"),
+    "school_group": ("acknowledged", "dissuaded", "not_found"),
+    "mobile_team": ("acknowledged", "arrived", "dissuaded", "not_found"),
+    "duty_page": ("acknowledged",),
+}
+NEGATIVE_RESULTS = frozenset({"failed", "not_believed", "hung_up", "no_answer", "not_found"})
+ACK_RESULTS = frozenset({"acknowledged", "arrived"})
+# Channels on which somebody can still talk the person out of it.
+DECISIVE_CHANNELS = frozenset({"callback_96110", "school_group", "mobile_team"})
+ACK_CHANNELS = frozenset({"school_group", "mobile_team"})
+OFFICER_OUTCOMES = ("dissuaded", "false_positive", "victimized", "duplicate")
+
+
+@dataclass
+class Stage:
+    index: int
+    tier: Tier
+    position: int  # where the stage stands in its tier's ladder
+    spec: StageSpec
+    state: StageState = "pending"
+    after_upgrade: bool = False
+    reached_at: datetime | None = None
+    started_at: datetime | None = None
+    confirm_due: datetime | None = None
+    wait_due: datetime | None = None
+    ack_due: datetime | None = None
+    overdue: bool = False
+    waiting_team: bool = False
+
+    def deadline(self) -> datetime | None:
+        """The earliest deadline still pending for this stage."""
+        if self.state == "awaiting_confirmation":
+            return None if self.overdue else self.confirm_due
+        if self.state != "active":
+            return None
+        pending = [d for d in (self.wait_due, self.ack_due) if d is not None]
+        return min(pending) if pending else None
+
+
+@dataclass
+class Delivery:
+    id: str
+    stage: int
+    channel: str
+    recipient: str
+    send_failed: bool = False
+    results: list[str] = field(default_factory=list)
+    dispatch_open: bool = False
+
+    def is_negative(self) -> bool:
+        return self.send_failed or any(r in NEGATIVE_RESULTS for r in self.results)
+
+
+@dataclass
+class Case:
+    id: str
+    subject: Subject
+    policy: Policy
+    opened_at: datetime
+    last_signal_at: datetime
+    tier: Tier = "low"
+    score: int = 0
+    state: Literal["open", "resolved"] = "open"
+    outcome: str | None = None
+    resolved_at: datetime | None = None
+    kind_scores: dict[str, int] = field(default_factory=dict)
+    signal_ids: list[str] = field(default_factory=list)
+    stages: list[Stage] = field(default_factory=list)
+    current: int | None = None
+    ladder: LadderState = "running"
+    deliveries: list[Delivery] = field(default_factory=list)
+    last_flash_at: datetime | None = None
+    school_notified: bool = False
+    sequence: int = 0
+
+    def current_stage(self) -> Stage | None:
+        return self.stages[self.current] if self.current is not None else None
+
+    def delivery(self, delivery_id: str) -> Delivery | None:
+        return next((d for d in self.deliveries if d.id == delivery_id), None)
+
+    def stage_deliveries(self, index: int) -> list[Delivery]:
+        return [d for d in self.deliveries if d.stage == index and d.channel != "duty_page"]
+
+    def next_delivery_id(self) -> str:
+        self.sequence += 1
+        return f"{self.id}-{self.sequence}"
+
+
+def flags(case: Case) -> list[str]:
+    if case.state == "resolved":
+        return []
+    stage = case.current_stage()
+    result = []
+    if stage is not None and stage.state == "awaiting_confirmation":
+        result.append("awaiting_confirmation")
+        if stage.overdue:
+            result.append("overdue")
+    if stage is not None and stage.waiting_team:
+        result.append("no_team")
+    if case.ladder == "exhausted":
+        result.append("exhausted")
+    return result
+
+
+def next_deadline(case: Case) -> datetime | None:
+    """When the case must next be looked at by the clock, if ever."""
+    if case.state == "resolved":
+        return None
+    stage = case.current_stage()
+    candidates = [stage.deadline()] if stage is not None else []
+    if case.ladder == "ended":
+        candidates.append(case.last_signal_at + case.policy.case_window)
+    due = [c for c in candidates if c is not None]
+    return min(due) if due else None
+
+
+# --- serialized form ----------------------------------------------------------------------
+
+_STAGE_TIMES = ("reached_at", "started_at", "confirm_due", "wait_due", "ack_due")
+_CASE_TIMES = ("opened_at", "last_signal_at", "resolved_at", "last_flash_at")
+
+
+def case_to_dict(case: Case) -> dict[str, Any]:
+    data: dict[str, Any] = {k: v for k, v in vars(case).items()
+                            if k not in ("subject", "policy", "stages", "deliveries")}
+    for key in _CASE_TIMES:
+        data[key] = _time_out(getattr(case, key))
+    data["subject"] = case.subject.to_dict()
+    data["policy"] = policy_to_mapping(case.policy)
+    data["stages"] = [_stage_to_dict(stage) for stage in case.stages]
+    data["deliveries"] = [dict(vars(d), results=list(d.results)) for d in case.deliveries]
+    return data
+
+
+def case_from_dict(data: dict[str, Any]) -> Case:
+    policy = policy_from_mapping(data["policy"])
+    values = {k: v for k, v in data.items() if k not in ("subject", "policy", "stages",
+                                                          "deliveries")}
+    for key in _CASE_TIMES:
+        values[key] = _time_in(values.get(key))
+    return Case(subject=Subject(**data["subject"]), policy=policy,
+                stages=[_stage_from_dict(s, policy) for s in data["stages"]],
+                deliveries=[Delivery(**d) for d in data["deliveries"]],
+                kind_scores=dict(values.pop("kind_scores")),
+                signal_ids=list(values.pop("signal_ids")), **values)
+
+
+def _stage_to_dict(stage: Stage) -> dict[str, Any]:
+    data = {k: v for k, v in vars(stage).items() if k != "spec"}
+    for key in _STAGE_TIMES:
+        data[key] = _time_out(getattr(stage, key))
+    return data
+
+
+def _stage_from_dict(data: dict[str, Any], policy: Policy) -> Stage:
+    values = dict(data)
+    for key in _STAGE_TIMES:
+        values[key] = _time_in(values.get(key))
+    return Stage(spec=policy.ladders[values["tier"]][values["position"]], **values)
+
+
+def _time_out(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _time_in(value: object) -> datetime | None:
+    return datetime.fromisoformat(value) if isinstance(value, str) else None

@@ -1,0 +1,205 @@
+"""The case state machine of CONTRACT §4: `decide(case, event, now, directory)`.
+
+`decide` works on a copy and returns it with the effects the world must carry out; the
+caller persists both in one transaction. Timers are not effects: the caller keeps one timer
+per case at `next_deadline(case)`, and a `Tick` handles whatever is due by then.
+"""
+
+import copy
+from datetime import datetime
+
+from warn.domain import ladder
+from warn.domain.case import (
+    ACK_CHANNELS,
+    ACK_RESULTS,
+    CHANNEL_RESULTS,
+    DECISIVE_CHANNELS,
+    OFFICER_OUTCOMES,
+    Case,
+    Delivery,
+)
+from warn.domain.events import (
+    Confirm,
+    Decline,
+    DeliveryFailed,
+    Directory,
+    Effect,
+    Escalate,
+    Event,
+    InvalidResult,
+    RecordOutcome,
+    Rejected,
+    ResultReported,
+    SignalArrived,
+    TeamFreed,
+    Tick,
+)
+from warn.domain.policy import TIERS, Policy
+from warn.domain.risk import case_score
+from warn.domain.signals import Signal
+
+
+def open_case(case_id: str, signal: Signal, policy: Policy, now: datetime) -> Case:
+    """A new, empty case for the signal's subject; feed it the signal with `decide`."""
+    return Case(id=case_id, subject=signal.subject, policy=policy, opened_at=now,
+                last_signal_at=now)
+
+
+def decide(case: Case, event: Event, now: datetime,
+           directory: Directory) -> tuple[Case, list[Effect]]:
+    case = copy.deepcopy(case)
+    run = ladder.Run(case, now, directory)
+    if case.state == "resolved":
+        _after_resolution(run, event)
+    else:
+        _handle(run, event)
+    return case, run.effects
+
+
+def _after_resolution(run: ladder.Run, event: Event) -> None:
+    """A resolved case is never reopened: results are still recorded, nothing else moves."""
+    if isinstance(event, ResultReported):
+        delivery = _delivery_for_result(run.case, event)
+        delivery.results.append(event.result)
+        run.note("result", f"{delivery.channel} {delivery.id}: {event.result} (case already "
+                 f"resolved){_note_suffix(event.note)}", event.actor)
+    elif isinstance(event, DeliveryFailed):
+        _mark_failed(run, event)
+    elif not isinstance(event, Tick | TeamFreed):
+        raise Rejected("the case is already resolved")
+
+
+def _on_signal(run: ladder.Run, event: SignalArrived) -> None:
+    case = run.case
+    first = not case.signal_ids
+    case.signal_ids.append(event.signal.id)
+    case.last_signal_at = run.now
+    kind = event.signal.kind
+    case.kind_scores[kind] = max(event.score, case.kind_scores.get(kind, 0))
+    score, tier = case_score(case.kind_scores.items(), case.policy)
+    run.note("signal", f"{event.signal.kind} {event.signal.id} scored {event.score}; "
+             f"case score {score} ({tier})", "feed")
+    old_tier, case.score = case.tier, score
+    if first:
+        case.tier = tier
+        ladder.start(run, tier, after_upgrade=False)
+    elif TIERS.index(tier) > TIERS.index(old_tier):
+        case.tier = tier
+        run.note("tier_upgrade", f"{old_tier} -> {tier}", "system")
+        ladder.cancel_open_stages(run)
+        ladder.start(run, tier, after_upgrade=True)
+
+
+def _on_delivery_failed(run: ladder.Run, event: DeliveryFailed) -> None:
+    delivery = _mark_failed(run, event)
+    if delivery is not None:
+        ladder.check_stage_failure(run, delivery.stage)
+
+
+def _mark_failed(run: ladder.Run, event: DeliveryFailed) -> Delivery | None:
+    delivery = run.case.delivery(event.delivery_id)
+    if delivery is None or delivery.send_failed:
+        return None
+    delivery.send_failed = True
+    run.note("delivery_failed", f"{delivery.channel} to {delivery.recipient} could not be "
+             f"sent: {event.reason}", "system")
+    if delivery.dispatch_open:
+        ladder.close_dispatch(run, delivery)
+    return delivery
+
+
+def _on_result(run: ladder.Run, event: ResultReported) -> None:
+    case = run.case
+    delivery = _delivery_for_result(case, event)
+    delivery.results.append(event.result)
+    run.note("result", f"{delivery.channel} {delivery.id}: {event.result}"
+             f"{_note_suffix(event.note)}", event.actor)
+    if event.result == "dissuaded" and delivery.channel in DECISIVE_CHANNELS:
+        case.stages[delivery.stage].state = "succeeded"
+        ladder.resolve(run, "dissuaded", event.actor)
+        return
+    if event.result == "not_found" and delivery.dispatch_open:
+        ladder.close_dispatch(run, delivery)
+    stage = case.stages[delivery.stage]
+    if (event.result in ACK_RESULTS and delivery.channel in ACK_CHANNELS
+            and stage.state == "active" and stage.ack_due is not None):
+        stage.ack_due = None
+        run.note("acknowledged", f"stage {stage.index} acknowledged in time", event.actor)
+    if delivery.is_negative():
+        ladder.check_stage_failure(run, delivery.stage)
+
+
+def _delivery_for_result(case: Case, event: ResultReported) -> Delivery:
+    delivery = case.delivery(event.delivery_id)
+    if delivery is None:
+        raise Rejected(f"delivery {event.delivery_id} is not part of case {case.id}")
+    allowed = CHANNEL_RESULTS[delivery.channel]
+    if event.result not in allowed:
+        raise InvalidResult(f"'{event.result}' is not a result of {delivery.channel}: "
+                            f"use {', '.join(allowed)}")
+    return delivery
+
+
+def _on_confirm(run: ladder.Run, event: Confirm) -> None:
+    stage = ladder.stage_awaiting(run.case, event.stage)
+    stage.overdue = False
+    run.note("confirmed", f"stage {stage.index} confirmed", event.actor)
+    ladder.dispatch(run, stage)
+
+
+def _on_decline(run: ladder.Run, event: Decline) -> None:
+    stage = ladder.stage_awaiting(run.case, event.stage)
+    stage.overdue = False
+    run.note("declined", f"stage {stage.index} declined{_note_suffix(event.reason)}",
+             event.actor)
+    ladder.end_stage(run, stage, "declined")
+    ladder.move_on(run)
+
+
+def _on_escalate(run: ladder.Run, event: Escalate) -> None:
+    stage = run.case.current_stage()
+    if stage is None or stage.state not in ("pending", "awaiting_confirmation", "active"):
+        raise Rejected("no stage is running: there is nothing to escalate")
+    run.note("escalated", f"stage {stage.index} ended by hand{_note_suffix(event.reason)}",
+             event.actor)
+    stage.overdue = False
+    ladder.end_stage(run, stage, "passed")
+    ladder.move_on(run)
+
+
+def _on_outcome(run: ladder.Run, event: RecordOutcome) -> None:
+    if event.outcome not in OFFICER_OUTCOMES:
+        raise InvalidResult(f"outcome must be one of {', '.join(OFFICER_OUTCOMES)}")
+    ladder.resolve(run, event.outcome, event.actor, event.note)
+
+
+def _on_team_freed(run: ladder.Run) -> None:
+    stage = run.case.current_stage()
+    if stage is not None and stage.waiting_team:
+        ladder.dispatch(run, stage)
+
+
+def _note_suffix(text: str | None) -> str:
+    return f" — {text}" if text else ""
+
+
+def _handle(run: ladder.Run, event: Event) -> None:
+    match event:
+        case SignalArrived():
+            _on_signal(run, event)
+        case DeliveryFailed():
+            _on_delivery_failed(run, event)
+        case ResultReported():
+            _on_result(run, event)
+        case Confirm():
+            _on_confirm(run, event)
+        case Decline():
+            _on_decline(run, event)
+        case Escalate():
+            _on_escalate(run, event)
+        case RecordOutcome():
+            _on_outcome(run, event)
+        case Tick():
+            ladder.handle_due(run)
+        case TeamFreed():
+            _on_team_freed(run)

@@ -1,0 +1,253 @@
+"""Running a case's escalation ladder: entering, dispatching, ending and leaving stages."""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from warn.domain.case import (
+    ACK_CHANNELS,
+    DECISIVE_CHANNELS,
+    OPEN_STAGE_STATES,
+    Case,
+    Delivery,
+    Stage,
+    StageState,
+)
+from warn.domain.events import CancelQueued, CloseDispatch, Directory, Effect, Note, Rejected, Send
+from warn.domain.policy import Tier
+
+
+@dataclass
+class Run:
+    """One `decide` call in progress: the case being changed and the effects so far."""
+
+    case: Case
+    now: datetime
+    directory: Directory
+    effects: list[Effect] = field(default_factory=list)
+
+    def note(self, type_: str, detail: str, actor: str = "system") -> None:
+        self.effects.append(Note(at=self.now, type=type_, actor=actor, detail=detail))
+
+    def send(self, stage: int, channel: str, recipient: str, reason: str | None = None) -> None:
+        delivery = Delivery(id=self.case.next_delivery_id(), stage=stage, channel=channel,
+                            recipient=recipient, dispatch_open=channel == "mobile_team")
+        self.case.deliveries.append(delivery)
+        self.effects.append(Send(delivery.id, stage, channel, recipient, reason))
+
+    def page_officers(self, stage: int, reason: str) -> None:
+        for officer in self.directory.officers(self.case.subject.district):
+            self.send(stage, "duty_page", officer, reason)
+
+
+def start(run: Run, tier: Tier, *, after_upgrade: bool) -> None:
+    """Append the tier's ladder to the case's stages and enter its first stage."""
+    case = run.case
+    first = len(case.stages)
+    for position, spec in enumerate(case.policy.ladders[tier]):
+        case.stages.append(Stage(index=first + position, tier=tier, position=position,
+                                 spec=spec, after_upgrade=after_upgrade and position == 0))
+    case.ladder = "running"
+    enter(run, case.stages[first])
+
+
+def enter(run: Run, stage: Stage) -> None:
+    run.case.current = stage.index
+    stage.reached_at = run.now
+    if stage.spec.confirm is not None:
+        stage.state = "awaiting_confirmation"
+        stage.confirm_due = run.now + stage.spec.confirm
+        run.note("awaiting_confirmation", f"stage {stage.index} ({', '.join(stage.spec.send)}) "
+                 "waits for an officer's confirmation")
+        run.page_officers(stage.index, "confirm")
+    else:
+        dispatch(run, stage)
+
+
+def dispatch(run: Run, stage: Stage) -> None:
+    """Send all of the stage's channels at once, or hold it until a team is free."""
+    case = run.case
+    team = None
+    if "mobile_team" in stage.spec.send:
+        team = run.directory.free_team(case.subject.district)
+        if team is None:
+            _hold_for_team(run, stage)
+            return
+    stage.waiting_team = False
+    stage.state = "active"
+    for channel in stage.spec.send:
+        _send_channel(run, stage, channel, team)
+    if not case.stage_deliveries(stage.index):
+        run.note("stage_skipped", f"stage {stage.index}: nothing to send")
+        end_stage(run, stage, "skipped")
+        move_on(run)
+        return
+    _start_clocks(run, stage)
+
+
+def _hold_for_team(run: Run, stage: Stage) -> None:
+    stage.state = "pending"
+    if not stage.waiting_team:
+        stage.waiting_team = True
+        run.note("no_team", f"stage {stage.index}: no mobile team is free; it goes out as soon "
+                 "as one is")
+        run.page_officers(stage.index, "no_team")
+
+
+def _send_channel(run: Run, stage: Stage, channel: str, team: str | None) -> None:
+    case = run.case
+    subject = case.subject
+    if channel == "flash_sms":
+        if _flash_allowed(run):
+            case.last_flash_at = run.now
+            run.send(stage.index, channel, subject.msisdn)
+        return
+    if stage.after_upgrade and _already_dispatched(case, channel):
+        run.note("channel_skipped", f"stage {stage.index}: {channel} already went out in "
+                 "this case")
+        return
+    if channel == "school_group":
+        liaisons = run.directory.liaisons(subject.school) if subject.school else ()
+        if not liaisons:
+            run.note("channel_skipped", f"stage {stage.index}: school_group skipped, "
+                     + ("the school has no liaison" if subject.school else "not a student"))
+            return
+        case.school_notified = True
+        for liaison in liaisons:
+            run.send(stage.index, channel, liaison)
+        return
+    run.send(stage.index, channel, team if channel == "mobile_team" and team else subject.msisdn)
+
+
+def _flash_allowed(run: Run) -> bool:
+    case = run.case
+    known = [t for t in (case.last_flash_at, run.directory.last_flash_at(case.subject.msisdn))
+             if t is not None]
+    last = max(known) if known else None
+    if last is not None and run.now - last < case.policy.flash_cooldown:
+        run.note("flash_suppressed", f"flash SMS not sent: the last one went out at "
+                 f"{last.isoformat()}, inside the {case.policy.flash_cooldown} cooldown")
+        return False
+    return True
+
+
+def _already_dispatched(case: Case, channel: str) -> bool:
+    return any(d.channel == channel and not d.send_failed for d in case.deliveries)
+
+
+def _start_clocks(run: Run, stage: Stage) -> None:
+    spec = stage.spec
+    stage.started_at = run.now
+    stage.wait_due = run.now + spec.wait if spec.wait is not None else None
+    has_ack_target = any(d.channel in ACK_CHANNELS for d in run.case.stage_deliveries(stage.index))
+    stage.ack_due = run.now + spec.ack if spec.ack is not None and has_ack_target else None
+    run.note("dispatched", f"stage {stage.index} ({stage.tier}) sent: "
+             + ", ".join(sorted({d.channel for d in run.case.stage_deliveries(stage.index)})))
+    if spec.wait is None:
+        # A stage with no wait ends the ladder once it has gone out.
+        stage.state = "passed"
+        run.case.ladder = "ended"
+        run.note("ladder_ended", f"stage {stage.index} was the last; the case closes as "
+                 f"warned {run.case.policy.case_window} after its last signal")
+
+
+def end_stage(run: Run, stage: Stage, state: StageState) -> None:
+    stage.state = state
+    stage.waiting_team = False
+    stage.wait_due = stage.ack_due = None
+    for delivery in run.case.stage_deliveries(stage.index):
+        if delivery.dispatch_open:
+            close_dispatch(run, delivery)
+
+
+def move_on(run: Run) -> None:
+    """Enter the next stage of the running ladder, or mark the ladder exhausted."""
+    case = run.case
+    current = case.current_stage()
+    if current is not None and current.index + 1 < len(case.stages):
+        enter(run, case.stages[current.index + 1])
+        return
+    case.ladder = "exhausted"
+    last = current.index if current is not None else 0
+    run.note("exhausted", "the ladder has no stages left; an officer must record an outcome")
+    run.page_officers(last, "exhausted")
+
+
+def check_stage_failure(run: Run, index: int) -> None:
+    """Fail the stage once nobody in it can still report `dissuaded` (CONTRACT §4)."""
+    case = run.case
+    stage = case.stages[index]
+    ended_ladder = case.ladder == "ended" and case.current == index
+    if not (stage.state == "active" and case.current == index) and not ended_ladder:
+        return
+    deliveries = case.stage_deliveries(index)
+    decisive = [d for d in deliveries if d.channel in DECISIVE_CHANNELS]
+    if not all(d.is_negative() for d in decisive or deliveries):
+        return
+    run.note("stage_failed", f"stage {index}: every delivery failed or was answered negatively")
+    end_stage(run, stage, "failed")
+    if ended_ladder:
+        case.ladder = "running"
+    move_on(run)
+
+
+def close_dispatch(run: Run, delivery: Delivery) -> None:
+    delivery.dispatch_open = False
+    run.effects.append(CloseDispatch(delivery.id))
+
+
+def cancel_open_stages(run: Run) -> None:
+    for stage in run.case.stages:
+        if stage.state in OPEN_STAGE_STATES:
+            end_stage(run, stage, "cancelled")
+        stage.overdue = False
+
+
+def resolve(run: Run, outcome: str, actor: str, note: str | None = None) -> None:
+    case = run.case
+    cancel_open_stages(run)
+    for delivery in case.deliveries:
+        if delivery.dispatch_open:
+            close_dispatch(run, delivery)
+    case.state, case.outcome, case.resolved_at = "resolved", outcome, run.now
+    case.current = None
+    run.effects.append(CancelQueued())
+    run.note("resolved", f"outcome {outcome}" + (f" — {note}" if note else ""), actor)
+
+
+def stage_awaiting(case: Case, index: int) -> Stage:
+    stage = case.current_stage()
+    if stage is None or stage.index != index or stage.state != "awaiting_confirmation":
+        raise Rejected(f"stage {index} is not awaiting confirmation")
+    return stage
+
+
+def handle_due(run: Run) -> None:
+    """Act on every deadline that has passed by `run.now`, earliest first."""
+    for _ in range(len(run.case.stages) + 2):
+        if not _handle_one_due(run):
+            return
+
+
+def _handle_one_due(run: Run) -> bool:
+    case = run.case
+    if case.state == "resolved":
+        return False
+    stage = case.current_stage()
+    if case.ladder == "ended" and run.now >= case.last_signal_at + case.policy.case_window:
+        resolve(run, "warned", "system", f"no new signal for {case.policy.case_window}")
+        return True
+    deadline = stage.deadline() if stage is not None else None
+    if stage is None or deadline is None or run.now < deadline:
+        return False
+    if stage.state == "awaiting_confirmation":
+        stage.overdue = True
+        run.note("overdue", f"stage {stage.index} not confirmed within {stage.spec.confirm}")
+        run.page_officers(stage.index, "overdue")
+        return True
+    expired = "ack" if stage.ack_due is not None and stage.ack_due <= run.now and (
+        stage.wait_due is None or stage.ack_due <= stage.wait_due) else "wait"
+    run.note(f"{expired}_expired", f"stage {stage.index}: {expired} ran out "
+             + ("with no acknowledgement" if expired == "ack" else ""))
+    end_stage(run, stage, "passed")
+    move_on(run)
+    return True

@@ -1,0 +1,200 @@
+"""Signals from the automated feeds: value objects and the validation rules of CONTRACT §3."""
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal, get_args
+
+SignalKind = Literal[
+    "scam_site_visit", "flagged_call", "scam_sms", "fraud_app_install", "transfer_attempt"
+]
+SIGNAL_KINDS: tuple[str, ...] = get_args(SignalKind)
+
+MAX_AHEAD = timedelta(minutes=5)
+MAX_BEHIND = timedelta(days=7)
+_E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+_SUBJECT_FIELDS = {"msisdn": 32, "name": 64, "district": 64, "school": 64,
+                   "student_no": 64, "location": 256}
+_TOP_FIELDS = {"id", "kind", "observed_at", "subject", "attributes"}
+_REQUIRED_ATTRIBUTES: dict[str, tuple[str, ...]] = {
+    "scam_site_visit": ("url",),
+    "flagged_call": ("caller", "duration_s"),
+    "scam_sms": ("sender",),
+    "fraud_app_install": ("app",),
+    "transfer_attempt": ("account", "amount_cny"),
+}
+_TEXT_ATTRIBUTES = {"url", "caller", "sender", "app", "account", "fraud_type"}
+_MAX_EXTRA_ATTRIBUTES = 16
+_MAX_ATTRIBUTE_TEXT = 512
+
+
+class SignalError(ValueError):
+    """A signal that breaks a rule; `field` is the dotted path of the offending value."""
+
+    def __init__(self, message: str, field: str | None = None, code: str = "invalid_signal"):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.code = code
+
+
+@dataclass(frozen=True)
+class Subject:
+    msisdn: str
+    name: str | None = None
+    district: str | None = None
+    school: str | None = None
+    student_no: str | None = None
+    location: str | None = None
+
+    def to_dict(self) -> dict[str, str]:
+        return {k: v for k, v in vars(self).items() if v is not None}
+
+
+@dataclass(frozen=True)
+class Signal:
+    id: str
+    kind: SignalKind
+    observed_at: datetime
+    subject: Subject
+    attributes: Mapping[str, Any]
+
+    def to_dict(self) -> dict[str, Any]:
+        """The normalized form that is stored, hashed and sent back."""
+        return {"id": self.id, "kind": self.kind, "observed_at": self.observed_at.isoformat(),
+                "subject": self.subject.to_dict(), "attributes": dict(self.attributes)}
+
+    def content_hash(self) -> str:
+        canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        return hashlib.sha256(canonical.encode()).hexdigest()
+
+    @property
+    def fraud_type(self) -> str | None:
+        value = self.attributes.get("fraud_type")
+        return value if isinstance(value, str) else None
+
+
+def signal_from_dict(data: Mapping[str, Any]) -> Signal:
+    """Rebuild a stored, already validated signal."""
+    return Signal(id=data["id"], kind=data["kind"],
+                  observed_at=datetime.fromisoformat(data["observed_at"]),
+                  subject=Subject(**data["subject"]), attributes=dict(data["attributes"]))
+
+
+def validate_signal(raw: object, now: datetime) -> Signal:
+    """Check one incoming signal against CONTRACT §3; raise SignalError on the first problem."""
+    if not isinstance(raw, Mapping):
+        raise SignalError("a signal must be a JSON object")
+    _reject_unknown(raw, _TOP_FIELDS, "")
+    signal_id = _text(raw, "id", "id", limit=128, required=True)
+    kind = raw.get("kind")
+    if kind not in SIGNAL_KINDS:
+        raise SignalError(f"kind must be one of {', '.join(SIGNAL_KINDS)}", "kind")
+    assert signal_id is not None
+    return Signal(id=signal_id, kind=kind, observed_at=_observed_at(raw.get("observed_at"), now),
+                  subject=_subject(raw.get("subject")),
+                  attributes=_attributes(kind, raw.get("attributes", {})))
+
+
+def _reject_unknown(data: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
+    for key in data:
+        if key not in allowed:
+            raise SignalError(f"unknown field '{key}'", f"{prefix}{key}")
+
+
+def _text(data: Mapping[str, Any], key: str, path: str, *, limit: int,
+          required: bool = False) -> str | None:
+    value = data.get(key)
+    if value is None:
+        if required:
+            raise SignalError(f"{path} is required", path)
+        return None
+    if not isinstance(value, str):
+        raise SignalError(f"{path} must be a string", path)
+    if not value.strip():
+        raise SignalError(f"{path} must not be empty", path)
+    if len(value) > limit:
+        raise SignalError(f"{path} is longer than {limit} characters", path)
+    if _CONTROL.search(value):
+        raise SignalError(f"{path} contains control characters", path)
+    return value
+
+
+def _observed_at(value: object, now: datetime) -> datetime:
+    if not isinstance(value, str):
+        raise SignalError("observed_at is required: an RFC 3339 time with offset", "observed_at")
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
+    except ValueError:
+        raise SignalError(f"observed_at '{value[:40]}' is not an RFC 3339 time",
+                          "observed_at") from None
+    if parsed.tzinfo is None:
+        raise SignalError("observed_at needs a UTC offset, e.g. +08:00", "observed_at")
+    if parsed > now + MAX_AHEAD:
+        raise SignalError("observed_at is more than 5 minutes in the future", "observed_at")
+    if parsed < now - MAX_BEHIND:
+        raise SignalError("observed_at is more than 7 days in the past", "observed_at")
+    return parsed
+
+
+def _subject(value: object) -> Subject:
+    if not isinstance(value, Mapping):
+        raise SignalError("subject is required: an object with at least msisdn", "subject")
+    _reject_unknown(value, set(_SUBJECT_FIELDS), "subject.")
+    fields = {key: _text(value, key, f"subject.{key}", limit=limit, required=key == "msisdn")
+              for key, limit in _SUBJECT_FIELDS.items()}
+    msisdn = fields.pop("msisdn")
+    assert msisdn is not None
+    if not _E164.match(msisdn):
+        raise SignalError("subject.msisdn must be an E.164 number such as +8613812345678",
+                          "subject.msisdn")
+    return Subject(msisdn=msisdn, **fields)
+
+
+def _attributes(kind: str, value: object) -> dict[str, Any]:
+    if not isinstance(value, Mapping):
+        raise SignalError("attributes must be an object", "attributes")
+    if len(value) > len(_REQUIRED_ATTRIBUTES[kind]) + _MAX_EXTRA_ATTRIBUTES:
+        raise SignalError("attributes has too many fields", "attributes")
+    for key in _REQUIRED_ATTRIBUTES[kind]:
+        if key not in value or value[key] is None:
+            raise SignalError(f"attributes.{key} is required for {kind}", f"attributes.{key}")
+    checked: dict[str, Any] = {}
+    for key, item in value.items():
+        checked[key] = _attribute(kind, str(key), item)
+    if kind == "flagged_call":
+        checked.setdefault("ongoing", False)
+    return checked
+
+
+def _attribute(kind: str, key: str, item: object) -> object:
+    path = f"attributes.{key}"
+    if len(key) > 64 or _CONTROL.search(key):
+        raise SignalError("attribute names are at most 64 plain characters", "attributes")
+    if key == "duration_s":
+        if isinstance(item, bool) or not isinstance(item, int) or item < 0:
+            raise SignalError(f"{path} must be a whole number of seconds, 0 or more", path)
+        return item
+    if key == "ongoing":
+        if not isinstance(item, bool):
+            raise SignalError(f"{path} must be true or false", path)
+        return item
+    if key == "amount_cny":
+        if (isinstance(item, bool) or not isinstance(item, int | float)
+                or not math.isfinite(item) or item <= 0):
+            raise SignalError(f"{path} must be a number greater than 0", path)
+        return item
+    if isinstance(item, str):
+        return _text({key: item}, key, path, limit=_MAX_ATTRIBUTE_TEXT)
+    if key in _TEXT_ATTRIBUTES:
+        raise SignalError(f"{path} must be a string", path)
+    if isinstance(item, float) and not math.isfinite(item):
+        raise SignalError(f"{path} must be a finite number", path)
+    if item is None or isinstance(item, bool | int | float):
+        return item
+    raise SignalError(f"{path} must be a string, number, boolean or null", path)
