@@ -12,6 +12,7 @@ from warn.domain.case import (
     Stage,
     StageState,
 )
+from warn.domain.durations import format_duration
 from warn.domain.events import CancelQueued, CloseDispatch, Directory, Effect, Note, Rejected, Send
 from warn.domain.policy import Tier
 
@@ -35,8 +36,11 @@ class Run:
         self.effects.append(Send(delivery.id, stage, channel, recipient, reason))
 
     def page_officers(self, stage: int, reason: str) -> None:
-        for officer in self.directory.officers(self.case.subject.district):
+        officers = self.directory.officers(self.case.subject.district)
+        for officer in officers:
             self.send(stage, "duty_page", officer, reason)
+        self.note("duty_page", f"{reason}: paged " + (", ".join(officers) if officers else
+                                                      "nobody (no officer on duty here)"))
 
 
 def start(run: Run, tier: Tier, *, after_upgrade: bool) -> None:
@@ -125,7 +129,8 @@ def _flash_allowed(run: Run) -> bool:
     last = max(known) if known else None
     if last is not None and run.now - last < case.policy.flash_cooldown:
         run.note("flash_suppressed", f"flash SMS not sent: the last one went out at "
-                 f"{last.isoformat()}, inside the {case.policy.flash_cooldown} cooldown")
+                 f"{last.isoformat()}, inside the {format_duration(case.policy.flash_cooldown)} "
+                 "cooldown")
         return False
     return True
 
@@ -140,14 +145,14 @@ def _start_clocks(run: Run, stage: Stage) -> None:
     stage.wait_due = run.now + spec.wait if spec.wait is not None else None
     has_ack_target = any(d.channel in ACK_CHANNELS for d in run.case.stage_deliveries(stage.index))
     stage.ack_due = run.now + spec.ack if spec.ack is not None and has_ack_target else None
-    run.note("dispatched", f"stage {stage.index} ({stage.tier}) sent: "
+    run.note("dispatched", f"stage {stage.index} ({stage.tier}) dispatched: "
              + ", ".join(sorted({d.channel for d in run.case.stage_deliveries(stage.index)})))
     if spec.wait is None:
         # A stage with no wait ends the ladder once it has gone out.
         stage.state = "passed"
         run.case.ladder = "ended"
         run.note("ladder_ended", f"stage {stage.index} was the last; the case closes as "
-                 f"warned {run.case.policy.case_window} after its last signal")
+                 f"warned {format_duration(run.case.policy.case_window)} after its last signal")
 
 
 def end_stage(run: Run, stage: Stage, state: StageState) -> None:
@@ -234,20 +239,22 @@ def _handle_one_due(run: Run) -> bool:
         return False
     stage = case.current_stage()
     if case.ladder == "ended" and run.now >= case.last_signal_at + case.policy.case_window:
-        resolve(run, "warned", "system", f"no new signal for {case.policy.case_window}")
+        resolve(run, "warned", "system",
+                f"no new signal for {format_duration(case.policy.case_window)}")
         return True
     deadline = stage.deadline() if stage is not None else None
     if stage is None or deadline is None or run.now < deadline:
         return False
     if stage.state == "awaiting_confirmation":
         stage.overdue = True
-        run.note("overdue", f"stage {stage.index} not confirmed within {stage.spec.confirm}")
+        confirm = format_duration(stage.spec.confirm) if stage.spec.confirm else "time"
+        run.note("overdue", f"stage {stage.index} not confirmed within {confirm}")
         run.page_officers(stage.index, "overdue")
         return True
     expired = "ack" if stage.ack_due is not None and stage.ack_due <= run.now and (
         stage.wait_due is None or stage.ack_due <= stage.wait_due) else "wait"
-    run.note(f"{expired}_expired", f"stage {stage.index}: {expired} ran out "
-             + ("with no acknowledgement" if expired == "ack" else ""))
+    run.note(f"{expired}_expired", f"stage {stage.index}: {expired} ran out"
+             + (" with no acknowledgement" if expired == "ack" else ""))
     end_stage(run, stage, "passed")
     move_on(run)
     return True

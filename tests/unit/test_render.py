@@ -1,0 +1,204 @@
+"""Message rendering: the 70-character flash SMS, the start-up check, literal values."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from warn.channels import CHANNEL_NAMES
+from warn.render import (
+    FLASH_SMS_DEFAULT,
+    FLASH_SMS_LIMIT,
+    MessageContext,
+    TemplateCheckError,
+    check_templates,
+    contains_link,
+    environment,
+    mask_msisdn_in,
+    render_message,
+    resolve_templates_dir,
+    sample_contexts,
+)
+
+CALL = MessageContext(
+    case_id="C-0412",
+    tier="high",
+    score=90,
+    msisdn="+8613812345678",
+    subject_name="郭某",
+    district="wanzhou",
+    school_name="重庆三峡医药高等专科学校",
+    student_no="2023-0412",
+    location="万州区北滨路工商银行大厅",
+    signal_kinds=("flagged_call",),
+    fraud_type="impersonating_police",
+    latest_kind="flagged_call",
+    latest_observed_at=datetime(2026, 2, 23, 10, 43, tzinfo=UTC),
+    latest_attributes={"caller": "+85212345678", "duration_s": 3600, "ongoing": True},
+)
+BARE = dataclasses.replace(
+    CALL,
+    subject_name=None,
+    district=None,
+    school_name=None,
+    student_no=None,
+    location=None,
+    fraud_type=None,
+    latest_attributes={},
+)
+
+
+@pytest.fixture
+def templates_copy(tmp_path: Path) -> Path:
+    copy = tmp_path / "templates"
+    shutil.copytree(resolve_templates_dir(), copy)
+    return copy
+
+
+def test_shipped_templates_pass_the_check() -> None:
+    check_templates()
+
+
+def test_flash_sms_fits_one_segment_for_every_sample() -> None:
+    for label, ctx in sample_contexts():
+        body = render_message("flash_sms", ctx)
+        assert len(body) <= FLASH_SMS_LIMIT, label
+        assert body != FLASH_SMS_DEFAULT, label  # samples must not need the fallback
+
+
+def test_flash_sms_reads_like_the_real_one() -> None:
+    body = render_message("flash_sms", CALL)
+
+    assert body.startswith("[反诈中心]郭某，")
+    assert "冒充公检法诈骗" in body and "挂断" in body and body.endswith("有疑问请拨打110")
+
+
+def test_flash_sms_too_long_at_run_time_falls_back_to_the_default() -> None:
+    long_name = dataclasses.replace(CALL, subject_name="名" * 40)
+
+    assert render_message("flash_sms", long_name) == FLASH_SMS_DEFAULT
+    assert len(FLASH_SMS_DEFAULT) <= FLASH_SMS_LIMIT
+
+
+def test_unknown_fraud_type_is_shown_literally() -> None:
+    body = render_message("callback_96110", dataclasses.replace(CALL, fraud_type="qr_code_scam"))
+
+    assert "qr_code_scam" in body
+
+
+@pytest.mark.parametrize("value", ["{{7*7}}", "<script>alert(1)</script>", "{% raw %}&amp;"])
+@pytest.mark.parametrize("channel", CHANNEL_NAMES)
+def test_values_appear_literally(channel: str, value: str) -> None:
+    base = BARE if channel == "flash_sms" else CALL  # leaves room in the 70 characters
+    ctx = dataclasses.replace(base, subject_name=value, location=value)
+
+    body = render_message(channel, ctx)
+
+    assert value in body
+    assert "49" not in body
+
+
+def test_a_link_in_a_value_is_defanged() -> None:
+    ctx = dataclasses.replace(
+        CALL,
+        latest_kind="scam_site_visit",
+        latest_attributes={"url": "https://gov-safe.cn/verify"},
+        location="见 www.evil.com",
+    )
+
+    for channel in CHANNEL_NAMES:
+        assert not contains_link(render_message(channel, ctx)), channel
+    assert "hxxps://gov-safe[.]cn/verify" in render_message("callback_96110", ctx)
+
+
+def test_times_are_local_and_numbers_national() -> None:
+    body = render_message("callback_96110", CALL)
+
+    assert "2月23日 18:43" in body
+    assert "13812345678" in body and "+8613812345678" not in body
+    assert "已通话60分钟" in body and "仍在通话中" in body
+
+
+def test_masking_covers_both_number_forms() -> None:
+    body = render_message("school_group", CALL) + " +8613812345678"
+
+    masked = mask_msisdn_in(body, CALL.msisdn)
+
+    assert "13812345678" not in masked and "138****5678" in masked
+
+
+def test_missing_optional_values_read_well() -> None:
+    assert "位置未知，请联系值班室" in render_message("mobile_team", BARE)
+    assert "贵校学生（姓名未知）" in render_message("school_group", BARE)
+    assert "None" not in "".join(render_message(channel, BARE) for channel in CHANNEL_NAMES)
+
+
+@pytest.mark.parametrize(
+    ("reason", "stage", "expected"),
+    [
+        ("confirm", 2, "案件 C-0412 第3级 待确认：派出机动队"),
+        ("overdue", 2, "超时未确认"),
+        ("no_team", None, "无空闲机动队"),
+        ("exhausted", None, "预警阶梯已用尽，仍未劝阻成功，请登记结果"),
+    ],
+)
+def test_duty_page_says_why(reason: str, stage: int | None, expected: str) -> None:
+    ctx = dataclasses.replace(CALL, page_reason=reason, stage_index=stage)
+
+    assert expected in render_message("duty_page", ctx)
+
+
+def test_check_refuses_a_flash_sms_that_is_too_long(templates_copy: Path) -> None:
+    (templates_copy / "messages" / "flash_sms.j2").write_text(
+        "[反诈中心]{{ subject_name }}" + "请注意防范电信网络诈骗。" * 6, encoding="utf-8"
+    )
+
+    with pytest.raises(TemplateCheckError, match=r"flash_sms\.j2.*over 70"):
+        check_templates(templates_dir=templates_copy)
+
+
+@pytest.mark.parametrize(
+    "link", ["http://fz.example/x", "https://fz.example/x", "www.fanzha", "fanzha.gov.cn"]
+)
+def test_check_refuses_a_template_with_a_link(templates_copy: Path, link: str) -> None:
+    template = templates_copy / "messages" / "school_group.j2"
+    template.write_text(template.read_text(encoding="utf-8") + f"\n详情见{link}", "utf-8")
+
+    with pytest.raises(TemplateCheckError, match=r"school_group\.j2.*link"):
+        check_templates(templates_dir=templates_copy)
+
+
+@pytest.mark.parametrize(
+    "source", ["{{ no_such_value }}", "{% if %}", "{{ score|no_such_filter }}"]
+)
+def test_check_refuses_a_template_that_does_not_render(templates_copy: Path, source: str) -> None:
+    (templates_copy / "messages" / "mobile_team.j2").write_text(source, encoding="utf-8")
+
+    with pytest.raises(TemplateCheckError, match=r"mobile_team\.j2"):
+        check_templates(templates_dir=templates_copy)
+
+
+def test_templates_dir_comes_from_the_environment(
+    templates_copy: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (templates_copy / "messages" / "duty_page.j2").write_text("值班：{{ case_id }}", "utf-8")
+    monkeypatch.setenv("WARN_TEMPLATES", str(templates_copy))
+
+    assert render_message("duty_page", CALL) == "值班：C-0412"
+
+
+def test_unknown_channel_is_refused() -> None:
+    with pytest.raises(ValueError, match="pager"):
+        render_message("pager", CALL)
+
+
+def test_html_pages_from_the_same_environment_are_autoescaped(templates_copy: Path) -> None:
+    (templates_copy / "page.html").write_text("<p>{{ name }}</p>", encoding="utf-8")
+
+    page = environment(templates_copy).get_template("page.html").render(name="<b>x.cn</b>")
+
+    assert page == "<p>&lt;b&gt;x.cn&lt;/b&gt;</p>"

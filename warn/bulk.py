@@ -1,0 +1,59 @@
+"""`warn ingest FILE.ndjson`: bulk-load signals in batches, with a progress bar."""
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
+
+from warn.service.context import Context
+from warn.service.ingest import MAX_BATCH, ingest
+
+
+@dataclass
+class IngestReport:
+    accepted: int = 0
+    duplicates: int = 0
+    problems: list[tuple[int, str]] = field(default_factory=list)
+
+
+def ingest_file(ctx: Context, path: Path, batch_size: int = MAX_BATCH) -> IngestReport:
+    report = IngestReport()
+    total = path.stat().st_size
+    columns = (TextColumn("ingesting"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
+    with Progress(*columns) as progress, path.open("rb") as source:
+        task = progress.add_task("ingest", total=total)
+        batch: list[tuple[int, object]] = []
+        for number, raw in enumerate(source, start=1):
+            progress.update(task, advance=len(raw))
+            item = _parse_line(raw, number, report)
+            if item is not None:
+                batch.append((number, item))
+            if len(batch) >= batch_size:
+                _flush(ctx, batch, report)
+        _flush(ctx, batch, report)
+    return report
+
+
+def _parse_line(raw: bytes, number: int, report: IngestReport) -> object | None:
+    if not raw.strip():
+        return None
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        report.problems.append((number, f"not valid JSON: {error}"))
+        return None
+
+
+def _flush(ctx: Context, batch: list[tuple[int, object]], report: IngestReport) -> None:
+    if not batch:
+        return
+    accepted, refused = ingest(ctx, [item for _, item in batch])
+    for item in accepted:
+        report.accepted += not item.duplicate
+        report.duplicates += item.duplicate
+    for rejection in refused:
+        field_name = f" ({rejection.error.field})" if rejection.error.field else ""
+        report.problems.append((batch[rejection.index][0],
+                                f"{rejection.error.message}{field_name}"))
+    batch.clear()

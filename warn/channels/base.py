@@ -1,0 +1,56 @@
+"""The channel protocol: what every gateway, mock or real, promises."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+CHANNEL_NAMES: tuple[str, ...] = (
+    "flash_sms",
+    "callback_96110",
+    "school_group",
+    "mobile_team",
+    "duty_page",
+)
+
+
+@dataclass(frozen=True)
+class OutboundMessage:
+    """One message to one recipient; `delivery_id` doubles as the gateway's idempotency key."""
+
+    delivery_id: str
+    channel: str
+    recipient: str
+    body: str
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """The gateway's answer. `duplicate` means the key had already been accepted before."""
+
+    gateway_message_id: str
+    duplicate: bool
+
+
+class ChannelError(Exception):
+    """A send did not go through."""
+
+
+class TransientError(ChannelError):
+    """Worth retrying: timeouts, throttling, a gateway briefly unavailable."""
+
+
+class PermanentError(ChannelError):
+    """Retrying cannot help: gateway down for good, recipient refused, message rejected."""
+
+
+class Channel(Protocol):
+    name: str
+
+    def send(self, message: OutboundMessage) -> Receipt:
+        """Hand the message over, or raise TransientError / PermanentError.
+
+        A repeat of an accepted `delivery_id` must answer `Receipt(duplicate=True)` and
+        must not deliver the message again.
+        """
+        ...

@@ -1,0 +1,123 @@
+"""A mock gateway that is a real Channel, its behaviour plain data (like httpx's MockTransport).
+
+With a log file, the log is the gateway's own record *and* its idempotency store: every
+process that sends through a gateway of the same channel sees the keys the others accepted,
+because workers are separate OS processes and a re-driven delivery may land on any of them.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import random
+import threading
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from warn.channels.base import OutboundMessage, PermanentError, Receipt, TransientError
+
+
+@dataclass(frozen=True)
+class MockBehaviour:
+    fail_rate: float = 0.0
+    down: bool = False
+    latency_ms: int = 0
+    log_path: Path | None = None
+    seed: int | None = None
+
+
+class MockGateway:
+    """Accepts messages per `behaviour`; `accepted` lists what this instance accepted."""
+
+    def __init__(self, name: str, behaviour: MockBehaviour | None = None) -> None:
+        self.name = name
+        self.behaviour = behaviour or MockBehaviour()
+        self.accepted: list[OutboundMessage] = []
+        self._seen: set[str] = set()
+        self._log_offset = 0
+        self._lock = threading.Lock()
+        self._rng = random.Random(self.behaviour.seed)
+
+    def send(self, message: OutboundMessage) -> Receipt:
+        if self.behaviour.latency_ms > 0:
+            time.sleep(self.behaviour.latency_ms / 1000)
+        if self.behaviour.down:
+            raise PermanentError(f"{self.name}: gateway down")
+        with self._lock:
+            if self._rng.random() < self.behaviour.fail_rate:
+                raise TransientError(f"{self.name}: gateway busy, try again")
+            return self._accept(message)
+
+    def _accept(self, message: OutboundMessage) -> Receipt:
+        receipt_id = _gateway_message_id(self.name, message.delivery_id)
+        log_path = self.behaviour.log_path
+        if log_path is None:
+            if message.delivery_id in self._seen:
+                return Receipt(receipt_id, duplicate=True)
+            self._remember(message)
+            return Receipt(receipt_id, duplicate=False)
+        with open(log_path, "a+b") as log:
+            fcntl.flock(log, fcntl.LOCK_EX)
+            try:
+                self._catch_up(log)
+                if message.delivery_id in self._seen:
+                    return Receipt(receipt_id, duplicate=True)
+                self._append(log, message)
+            finally:
+                fcntl.flock(log, fcntl.LOCK_UN)
+        self._remember(message)
+        return Receipt(receipt_id, duplicate=False)
+
+    def _catch_up(self, log: BinaryIO) -> None:
+        """Read what any process appended since our last look; the caller holds the lock."""
+        size = log.seek(0, os.SEEK_END)
+        if size < self._log_offset:  # the file was replaced: start over, keep what we know
+            self._log_offset = 0
+        log.seek(self._log_offset)
+        chunk = log.read()
+        complete = chunk[: chunk.rfind(b"\n") + 1]
+        for line in complete.splitlines():
+            record = _parse(line)
+            if record is not None and record.get("channel") == self.name:
+                self._seen.add(str(record.get("delivery_id")))
+        self._log_offset += len(complete)
+
+    def _append(self, log: BinaryIO, message: OutboundMessage) -> None:
+        record = {
+            "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            "channel": self.name,
+            "delivery_id": message.delivery_id,
+            "recipient": message.recipient,
+            "body": message.body,
+        }
+        line = json.dumps(record, ensure_ascii=False).encode() + b"\n"
+        # A partial last line can only be a writer that died mid-write: end it, keep ours whole.
+        if log.tell() != self._log_offset:
+            line = b"\n" + line
+        log.write(line)
+        log.flush()
+        os.fsync(log.fileno())
+        self._log_offset = log.tell()
+
+    def _remember(self, message: OutboundMessage) -> None:
+        self._seen.add(message.delivery_id)
+        self.accepted.append(message)
+
+
+def _gateway_message_id(channel: str, delivery_id: str) -> str:
+    # Deterministic, so a duplicate answers with the id the first accept got.
+    digest = hashlib.sha256(f"{channel}:{delivery_id}".encode()).hexdigest()
+    return f"mock-{channel}-{digest[:16]}"
+
+
+def _parse(line: bytes) -> dict[str, object] | None:
+    try:
+        record = json.loads(line)
+    except ValueError:
+        return None
+    return record if isinstance(record, dict) else None

@@ -1,0 +1,188 @@
+"""The `warn` command line (CONTRACT §1). Every command reads the same WARN_* variables."""
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from warn.config import settings_from_env
+
+app = typer.Typer(help="warn: early-warning dispatch for anti-fraud centres.",
+                  no_args_is_help=True, add_completion=False)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+school_app = typer.Typer(help="Schools (for the school liaison channel).", no_args_is_help=True)
+team_app = typer.Typer(help="Mobile teams.", no_args_is_help=True)
+user_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(school_app, name="school")
+app.add_typer(team_app, name="team")
+app.add_typer(user_app, name="user")
+
+
+def _fail(message: str) -> typer.Exit:
+    typer.echo(f"warn: {message}", err=True)
+    return typer.Exit(code=2)
+
+
+def _context():  # type: ignore[no-untyped-def]
+    """The service context, with start-up problems (policy, templates, env) said plainly."""
+    from warn.policy_file import PolicyFileError
+    from warn.render import TemplateCheckError
+    from warn.runtime import context
+
+    try:
+        return context()
+    except (PolicyFileError, TemplateCheckError, ValueError) as error:
+        raise _fail(str(error)) from None
+
+
+def _migrate() -> None:
+    from warn.store.db import upgrade
+
+    upgrade(settings_from_env().database_url)
+
+
+@app.command()
+def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+    """HTTP API and console; embedded (worker and scheduler inside) without WARN_BROKER_URL."""
+    import uvicorn
+
+    from warn.api.app import create_app
+    from warn.embedded import EmbeddedRuntime
+    from warn.runtime import context
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    _migrate()
+    ctx = _context()
+    embedded = EmbeddedRuntime(ctx) if settings_from_env().embedded else None
+    if embedded:
+        embedded.start()
+    try:
+        uvicorn.run(create_app(context), host=host, port=port, log_level="info")
+    finally:
+        if embedded:
+            embedded.stop()
+
+
+@app.command()
+def worker(concurrency: Annotated[int, typer.Option(help="worker processes")] = 2,
+           pool: Annotated[str, typer.Option(help="prefork, threads or solo")] = "prefork",
+           ) -> None:
+    """A Celery worker (distributed mode); run any number of them."""
+    settings = settings_from_env()
+    if settings.embedded:
+        raise _fail("WARN_BROKER_URL is not set: `warn serve` runs its own worker when embedded")
+    _context()
+    from workers.app import celery_app
+
+    celery_app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}",
+                            f"--pool={pool}", "--without-gossip", "--without-mingle"])
+
+
+@app.command()
+def scheduler(interval: Annotated[float, typer.Option(help="seconds between sweeps")] = 0.1
+              ) -> None:
+    """Fire due escalations and re-drive lost work; running two at once is safe."""
+    import signal
+    import threading
+
+    from warn.service.sweeper import Sweeper
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    if settings_from_env().embedded:
+        raise _fail("WARN_BROKER_URL is not set: `warn serve` runs its own scheduler when embedded")
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    Sweeper(_context(), interval_s=interval).run(stop)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply the database migrations (Alembic)."""
+    _migrate()
+    typer.echo("database is up to date")
+
+
+@app.command()
+def demo() -> None:
+    """Replay three cases from the seed reports in accelerated time; print their timelines."""
+    from warn.demo import run_demo
+
+    run_demo()
+
+
+@school_app.command("add")
+def school_add(school_id: Annotated[str, typer.Argument(metavar="ID")],
+               name: Annotated[str, typer.Option(help="the school's name")],
+               district: Annotated[str, typer.Option(help="its police district")]) -> None:
+    """Register a school (or update its name and district)."""
+    from warn.service.directory_admin import add_school
+
+    _migrate()
+    add_school(_context(), school_id, name, district)
+    typer.echo(f"school {school_id} registered")
+
+
+@team_app.command("add")
+def team_add(team_id: Annotated[str, typer.Argument(metavar="ID")],
+             district: Annotated[str, typer.Option(help="its police district")],
+             capacity: Annotated[int, typer.Option(help="dispatches it can take at once")] = 1,
+             ) -> None:
+    """Register a mobile team (or update it)."""
+    from warn.service.directory_admin import AdminError, add_team
+
+    _migrate()
+    try:
+        add_team(_context(), team_id, district, capacity)
+    except AdminError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"team {team_id} registered")
+
+
+@user_app.command("add")
+def user_add(name: str, role: Annotated[str, typer.Option(help="feed|officer|liaison|team|admin")],
+             school: str | None = None, district: str | None = None,
+             team: str | None = None) -> None:
+    """Create a user; its API token is the last line printed."""
+    from warn.service.directory_admin import AdminError, add_user
+
+    _migrate()
+    try:
+        token = add_user(_context(), name, role, school=school, district=district, team=team)
+    except AdminError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"user {name} ({role}) created; its API token:")
+    typer.echo(token)
+
+
+@user_app.command("disable")
+def user_disable(name: str) -> None:
+    """Revoke a user: its token answers 401 from now on."""
+    from warn.service.directory_admin import AdminError, disable_user
+
+    try:
+        disable_user(_context(), name)
+    except AdminError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"user {name} disabled")
+
+
+@app.command()
+def ingest(file: Annotated[Path, typer.Argument(metavar="FILE.ndjson", exists=True,
+                                                 dir_okay=False, readable=True)]) -> None:
+    """Bulk-load signals from newline-delimited JSON, with a progress bar."""
+    from warn.bulk import ingest_file
+
+    _migrate()
+    report = ingest_file(_context(), file)
+    for line, message in report.problems[:50]:
+        typer.echo(f"line {line}: {message}", err=True)
+    if len(report.problems) > 50:
+        typer.echo(f"... and {len(report.problems) - 50} more problems", err=True)
+    typer.echo(f"{report.accepted} accepted, {report.duplicates} duplicates, "
+               f"{len(report.problems)} rejected")
+    if report.problems:
+        sys.exit(1)

@@ -1,0 +1,254 @@
+"""Message bodies from Jinja2 templates under templates/, checked at start-up (CONTRACT §5).
+
+One sandboxed environment serves message templates (plain text, autoescape off: values
+appear exactly as the feed sent them) and the console's .html pages (autoescaped). Jinja
+never evaluates values, so `{{7*7}}` in a name stays literal. Message output also passes
+through `defang`: no body can carry a working link, even one smuggled in by a feed value.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, pass_context, select_autoescape
+from jinja2.runtime import Context
+from jinja2.sandbox import SandboxedEnvironment
+
+from warn import labels
+from warn.channels.base import CHANNEL_NAMES
+
+FLASH_SMS_LIMIT = 70
+FLASH_SMS_DEFAULT = (
+    "[反诈中心]您可能正遭遇电信网络诈骗，公检法不会要求转账，切勿转账汇款，有疑问请拨打110"
+)
+DEFAULT_CENTRE = "反诈中心"
+LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+_LINK = re.compile(
+    r"https?://|www\.|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b",
+    re.IGNORECASE | re.ASCII,  # ASCII: a CJK character next to a domain is still a boundary
+)
+
+
+class TemplateCheckError(Exception):
+    """A message template cannot be used; the message names the file and the problem."""
+
+
+@dataclasses.dataclass(frozen=True)
+class MessageContext:
+    case_id: str
+    tier: str
+    score: int
+    msisdn: str
+    subject_name: str | None
+    district: str | None
+    school_name: str | None
+    student_no: str | None
+    location: str | None
+    signal_kinds: tuple[str, ...]
+    fraud_type: str | None
+    latest_kind: str
+    latest_observed_at: datetime
+    latest_attributes: Mapping[str, object]
+    page_reason: str | None = None
+    stage_index: int | None = None
+    team: str | None = None
+
+
+def render_message(channel: str, ctx: MessageContext, *, templates_dir: Path | None = None) -> str:
+    """The body for `channel`. A flash SMS over 70 characters becomes FLASH_SMS_DEFAULT."""
+    if channel not in CHANNEL_NAMES:
+        raise ValueError(f"unknown channel {channel!r}")
+    body = _render(channel, ctx, templates_dir)
+    if channel == "flash_sms" and (len(body) > FLASH_SMS_LIMIT or contains_link(body)):
+        return FLASH_SMS_DEFAULT
+    return body
+
+
+def check_templates(*, templates_dir: Path | None = None) -> None:
+    """Render every message template against sample values; raise TemplateCheckError."""
+    root = resolve_templates_dir(templates_dir)
+    if len(FLASH_SMS_DEFAULT) > FLASH_SMS_LIMIT:  # guards against an edit of the constant
+        raise TemplateCheckError("FLASH_SMS_DEFAULT is over 70 characters")
+    for channel in CHANNEL_NAMES:
+        path = root / "messages" / f"{channel}.j2"
+        for label, ctx in sample_contexts():
+            _check_one(channel, path, label, ctx, root)
+
+
+def _check_one(channel: str, path: Path, label: str, ctx: MessageContext, root: Path) -> None:
+    try:
+        body = _render(channel, ctx, root)
+    except TemplateError as exc:
+        line = getattr(exc, "lineno", None)
+        where = f"{path}:{line}" if line else str(path)
+        raise TemplateCheckError(f"{where}: does not render ({label}): {exc}") from exc
+    if not body:
+        raise TemplateCheckError(f"{path}: renders an empty message ({label})")
+    link = _LINK.search(body)
+    if link:
+        raise TemplateCheckError(f"{path}: contains a link {link.group(0)!r} ({label})")
+    if channel == "flash_sms" and len(body) > FLASH_SMS_LIMIT:
+        raise TemplateCheckError(
+            f"{path}: flash SMS is {len(body)} characters, over {FLASH_SMS_LIMIT} ({label}): {body}"
+        )
+
+
+def _render(channel: str, ctx: MessageContext, templates_dir: Path | None) -> str:
+    env = environment(templates_dir)
+    values = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
+    body = env.get_template(f"messages/{channel}.j2").render(values).strip()
+    if channel == "flash_sms":  # one SMS: template line breaks are layout, not text
+        body = "".join(line.strip() for line in body.splitlines())
+    return body
+
+
+def resolve_templates_dir(override: Path | None = None) -> Path:
+    if override is not None:
+        return Path(override)
+    from_env = os.environ.get("WARN_TEMPLATES", "").strip()
+    return Path(from_env) if from_env else Path(__file__).resolve().parent.parent / "templates"
+
+
+def environment(templates_dir: Path | None = None) -> SandboxedEnvironment:
+    centre = os.environ.get("WARN_CENTRE_NAME", "").strip() or DEFAULT_CENTRE
+    return _environment(str(resolve_templates_dir(templates_dir)), centre)
+
+
+@lru_cache(maxsize=8)
+def _environment(root: str, centre: str) -> SandboxedEnvironment:
+    env = SandboxedEnvironment(
+        loader=FileSystemLoader(root),
+        undefined=StrictUndefined,
+        autoescape=select_autoescape(("html", "html.j2"), default_for_string=False),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        finalize=_finalize,
+    )
+    env.filters.update(
+        national=national,
+        local_time=local_time,
+        kind_label=labels.kind_label,
+        fraud_label=labels.fraud_label,
+        tier_label=labels.tier_label,
+        duration=duration,
+        yuan=yuan,
+        defang=defang,
+        mask=mask_msisdn,
+    )
+    env.globals["centre"] = centre
+    return env
+
+
+@pass_context
+def _finalize(context: Context, value: Any) -> Any:
+    if not (context.name or "").startswith("messages/"):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    return defang(text) if contains_link(text) else value
+
+
+def contains_link(text: str) -> bool:
+    return _LINK.search(text) is not None
+
+
+def defang(text: str) -> str:
+    """`http://evil.cn` → `hxxp://evil[.]cn`: still readable to an operator, not a link."""
+    if not contains_link(text):
+        return text
+    text = re.sub(r"(?i)\bhttp", lambda m: m.group(0)[0] + "xx" + m.group(0)[3], text)
+    return re.sub(r"(?<=[A-Za-z0-9-])\.(?=[A-Za-z])", "[.]", text)
+
+
+def national(msisdn: str) -> str:
+    """+8613812345678 → 13812345678; other countries keep their E.164 form."""
+    return msisdn[3:] if msisdn.startswith("+86") else msisdn
+
+
+def mask_msisdn(msisdn: str) -> str:
+    """+8613812345678 → 138****5678 (what liaison readers see)."""
+    number = national(msisdn)
+    return number[:3] + "****" + number[-4:] if len(number) >= 8 else "****"
+
+
+def mask_msisdn_in(text: str, msisdn: str) -> str:
+    """Mask every form of `msisdn` that a body may show: E.164 first, then national."""
+    masked = mask_msisdn(msisdn)
+    return text.replace(msisdn, masked).replace(national(msisdn), masked)
+
+
+def local_time(moment: datetime) -> str:
+    """A moment in Asia/Shanghai local time, e.g. `2月23日 18:43` (naive means UTC)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    local = moment.astimezone(LOCAL_TZ)
+    return f"{local.month}月{local.day}日 {local:%H:%M}"
+
+
+def duration(seconds: object) -> str:
+    total = int(float(str(seconds)))
+    if total < 60:
+        return f"{total}秒"
+    return f"{round(total / 60)}分钟"
+
+
+def yuan(amount: object) -> str:
+    """60000 → 60,000元; a value that is not a number is shown as sent."""
+    try:
+        value = float(str(amount))
+    except ValueError:
+        return f"{amount}元"
+    return f"{value:,.0f}元" if value == int(value) else f"{value:,.2f}元"
+
+
+_SAMPLE_ATTRIBUTES: dict[str, dict[str, object]] = {
+    "scam_site_visit": {"url": "https://gov-safe-account.cn/verify?id=20260223"},
+    "flagged_call": {"caller": "+85212345678", "duration_s": 3725, "ongoing": True},
+    "scam_sms": {"sender": "+8617012345678"},
+    "fraud_app_install": {"app": "屏幕共享会议助手"},
+    "transfer_attempt": {"account": "6222020200112233445", "amount_cny": 60000},
+}
+_PAGE_REASONS = ("confirm", "overdue", "no_team", "exhausted", None)
+
+
+def sample_contexts() -> list[tuple[str, MessageContext]]:
+    """Long-ish realistic values: every kind × every fraud type, plus sparse contexts."""
+    samples: list[tuple[str, MessageContext]] = []
+    fraud_types: list[str | None] = [*labels.FRAUD_LABELS, None]
+    for n, (kind, fraud) in enumerate((k, f) for k in labels.KIND_LABELS for f in fraud_types):
+        ctx = _sample(kind, fraud, _PAGE_REASONS[n % len(_PAGE_REASONS)], full=True)
+        samples.append((f"sample {kind}/{fraud}/{ctx.page_reason}", ctx))
+        sparse = _sample(kind, fraud, _PAGE_REASONS[(n + 2) % len(_PAGE_REASONS)], full=False)
+        samples.append((f"sparse sample {kind}/{fraud}/{sparse.page_reason}", sparse))
+    return samples
+
+
+def _sample(kind: str, fraud: str | None, reason: str | None, *, full: bool) -> MessageContext:
+    attributes = {**_SAMPLE_ATTRIBUTES[kind], **({"fraud_type": fraud} if fraud else {})}
+    return MessageContext(
+        case_id="C20260223-184300-0412",
+        tier="high" if full else "medium",
+        score=95 if full else 55,
+        msisdn="+8613812345678",
+        subject_name="郭晓明" if full else None,
+        district="wanzhou" if full else None,
+        school_name="重庆三峡医药高等专科学校" if full else None,
+        student_no="2023-0412" if full else None,
+        location="万州区北滨大道二段工商银行万州分行营业部大厅" if full else None,
+        signal_kinds=(*labels.KIND_LABELS,) if full else (kind,),
+        fraud_type=fraud,
+        latest_kind=kind,
+        latest_observed_at=datetime(2026, 2, 23, 10, 43, tzinfo=UTC),
+        latest_attributes=attributes if full else {},
+        page_reason=reason,
+        stage_index=3 if full else None,
+        team="wanzhou-1" if full else None,
+    )

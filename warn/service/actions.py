@@ -1,0 +1,69 @@
+"""What people do to a case: confirm, decline, escalate, record an outcome, report results."""
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from warn.domain.case import Case
+from warn.domain.events import Confirm, Decline, Escalate, RecordOutcome, ResultReported
+from warn.service.cases import Followups, apply_event, apply_in_session, lock_case
+from warn.service.context import Context
+from warn.store.models import Delivery, DeliveryResult
+
+
+class DeliveryNotFound(LookupError):
+    pass
+
+
+def confirm(ctx: Context, case_id: str, stage: int, actor: str) -> Case:
+    return apply_event(ctx, case_id, Confirm(stage, actor))
+
+
+def decline(ctx: Context, case_id: str, stage: int, actor: str, reason: str | None) -> Case:
+    return apply_event(ctx, case_id, Decline(stage, actor, reason))
+
+
+def escalate(ctx: Context, case_id: str, actor: str, reason: str | None) -> Case:
+    return apply_event(ctx, case_id, Escalate(actor, reason))
+
+
+def record_outcome(ctx: Context, case_id: str, outcome: str, actor: str,
+                   note: str | None) -> Case:
+    return apply_event(ctx, case_id, RecordOutcome(outcome, actor, note))
+
+
+@dataclass(frozen=True)
+class DeliveryRef:
+    id: str
+    case_id: str
+    channel: str
+    recipient: str
+
+
+def find_delivery(ctx: Context, delivery_id: str) -> DeliveryRef:
+    with ctx.sessions() as session:
+        row = session.get(Delivery, delivery_id)
+        if row is None:
+            raise DeliveryNotFound(delivery_id)
+        return DeliveryRef(row.id, row.case_id, row.channel, row.recipient)
+
+
+def report_result(ctx: Context, delivery_id: str, result: str, actor: str,
+                  note: str | None) -> Case:
+    """Record the result (always), and let the case react to it, in one transaction."""
+    delivery = find_delivery(ctx, delivery_id)
+    followups = Followups()
+    with ctx.sessions.begin() as session:
+        row, case = lock_case(session, delivery.case_id)
+        after = apply_in_session(session, ctx, row, case,
+                                 ResultReported(delivery_id, result, actor, note), followups)
+        session.add(DeliveryResult(delivery_id=delivery_id, result=result, note=note,
+                                   actor=actor, at=ctx.now()))
+    followups.enqueue(ctx)
+    return after
+
+
+def delivery_results(ctx: Context, delivery_id: str) -> list[DeliveryResult]:
+    with ctx.sessions() as session:
+        return list(session.scalars(select(DeliveryResult).where(
+            DeliveryResult.delivery_id == delivery_id).order_by(DeliveryResult.id)))

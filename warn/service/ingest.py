@@ -1,0 +1,114 @@
+"""Ingest: validate, store durably (unique on the feed's id), commit, then enqueue."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from warn.domain.signals import Signal, SignalError, validate_signal
+from warn.service.context import Context
+from warn.store.models import School, SignalRow
+
+MAX_BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Accepted:
+    index: int
+    id: str
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class Refused:
+    index: int
+    error: SignalError
+
+
+def ingest(ctx: Context, items: Sequence[object]) -> tuple[list[Accepted], list[Refused]]:
+    """Store every valid item; the invalid ones are refused one by one, never the batch."""
+    now = ctx.now()
+    accepted: list[Accepted] = []
+    refused: list[Refused] = []
+    fresh: dict[str, tuple[int, Signal]] = {}
+    with ctx.sessions.begin() as session:
+        signals = _validate_all(session, items, now, refused)
+        known = _stored_hashes(session, [s.id for _, s in signals])
+        for index, signal in signals:
+            earlier = fresh.get(signal.id)
+            known_hash = known.get(signal.id) or (
+                earlier[1].content_hash() if earlier else None)
+            if known_hash is None:
+                fresh[signal.id] = (index, signal)
+            elif known_hash == signal.content_hash():
+                accepted.append(Accepted(index, signal.id, duplicate=True))
+            else:
+                refused.append(Refused(index, _conflict(signal.id)))
+        inserted = _insert(session, [s for _, s in fresh.values()], now)
+        _settle_races(session, fresh, inserted, accepted, refused)
+    accepted += [Accepted(i, s.id, False) for i, s in fresh.values() if s.id in inserted]
+    if inserted:
+        ctx.dispatcher.process_signals(sorted(inserted))
+    return sorted(accepted, key=lambda a: a.index), sorted(refused, key=lambda r: r.index)
+
+
+def _validate_all(session: Session, items: Sequence[object], now: datetime,
+                  refused: list[Refused]) -> list[tuple[int, Signal]]:
+    valid: list[tuple[int, Signal]] = []
+    for index, item in enumerate(items):
+        try:
+            valid.append((index, validate_signal(item, now)))
+        except SignalError as error:
+            refused.append(Refused(index, error))
+    schools = {s.subject.school for _, s in valid if s.subject.school}
+    registered = set(session.scalars(select(School.id).where(School.id.in_(schools))))
+    kept = []
+    for index, signal in valid:
+        if signal.subject.school and signal.subject.school not in registered:
+            refused.append(Refused(index, SignalError(
+                f"school '{signal.subject.school}' is not registered", "subject.school")))
+        else:
+            kept.append((index, signal))
+    return kept
+
+
+def _stored_hashes(session: Session, ids: list[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(SignalRow.id, SignalRow.content_hash)
+                           .where(SignalRow.id.in_(set(ids))))
+    return {signal_id: content_hash for signal_id, content_hash in rows}
+
+
+def _insert(session: Session, signals: list[Signal], now: datetime) -> set[str]:
+    if not signals:
+        return set()
+    rows = [{"id": s.id, "kind": s.kind, "observed_at": s.observed_at, "received_at": now,
+             "msisdn": s.subject.msisdn, "content_hash": s.content_hash(),
+             "payload": s.to_dict(), "state": "received"} for s in signals]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    statement = insert(SignalRow).values(rows).on_conflict_do_nothing(
+        index_elements=["id"]).returning(SignalRow.id)
+    return set(session.scalars(statement))
+
+
+def _settle_races(session: Session, fresh: dict[str, tuple[int, Signal]], inserted: set[str],
+                  accepted: list[Accepted], refused: list[Refused]) -> None:
+    """An id another request stored between our read and our insert: decide it now."""
+    lost = [signal_id for signal_id in fresh if signal_id not in inserted]
+    stored = _stored_hashes(session, lost)
+    for signal_id in lost:
+        index, signal = fresh[signal_id]
+        if stored.get(signal_id) == signal.content_hash():
+            accepted.append(Accepted(index, signal_id, duplicate=True))
+        else:
+            refused.append(Refused(index, _conflict(signal_id)))
+
+
+def _conflict(signal_id: str) -> SignalError:
+    return SignalError(f"signal id '{signal_id}' was already received with different content",
+                       "id", code="id_conflict")

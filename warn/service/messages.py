@@ -1,0 +1,43 @@
+"""Rendering a delivery's body when the delivery is created: the row is the exact message."""
+
+from sqlalchemy.orm import Session
+
+from warn.domain.case import Case
+from warn.domain.events import Send
+from warn.domain.signals import signal_from_dict
+from warn.render import MessageContext, render_message
+from warn.store.models import School, SignalRow
+
+
+class BodyRenderer:
+    """Renders every Send of one decision, reading the case's latest signal only once."""
+
+    def __init__(self, session: Session, case: Case):
+        self._session = session
+        self._case = case
+        self._base: MessageContext | None = None
+
+    def body(self, send: Send) -> str:
+        base = self._base or self._context()
+        self._base = base
+        context = base.__class__(**{**vars(base), "page_reason": send.reason,
+                                    "stage_index": send.stage,
+                                    "team": send.recipient if send.channel == "mobile_team"
+                                    else None})
+        return render_message(send.channel, context)
+
+    def _context(self) -> MessageContext:
+        case, subject = self._case, self._case.subject
+        row = self._session.get(SignalRow, case.signal_ids[-1])
+        assert row is not None, "a case always has its signals stored"
+        signal = signal_from_dict(row.payload)
+        school = self._session.get(School, subject.school) if subject.school else None
+        return MessageContext(
+            case_id=case.id, tier=case.tier, score=case.score, msisdn=subject.msisdn,
+            subject_name=subject.name, district=subject.district,
+            school_name=school.name if school else subject.school,
+            student_no=subject.student_no, location=subject.location,
+            signal_kinds=tuple(case.kind_scores), fraud_type=signal.fraud_type,
+            latest_kind=signal.kind, latest_observed_at=signal.observed_at,
+            latest_attributes=dict(signal.attributes), page_reason=None, stage_index=None,
+            team=None)

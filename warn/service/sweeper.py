@@ -1,0 +1,80 @@
+"""The scheduler's loop: fire due timers, and re-drive work a lost broker message left behind.
+
+The database rows are the truth; a broker message is only a hint to act soon. So every
+signal still unprocessed, delivery still queued, or timer claim not finished after a short
+while is handed out again — the handlers are idempotent, so a second hand-out is harmless.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, exists, or_, select
+
+from warn.service.context import Context
+from warn.service.timers import claim_due_timers, release_lost_claims
+from warn.store.models import CaseRow, Delivery, SignalRow
+
+log = logging.getLogger(__name__)
+REDRIVE_AFTER = timedelta(seconds=5)
+REDRIVE_LIMIT = 1000
+
+
+@dataclass
+class Sweeper:
+    ctx: Context
+    interval_s: float = 0.1
+    redrive_every_s: float = 1.0
+    _last_redrive: float = 0.0
+
+    def sweep(self) -> int:
+        """One pass; returns how many timers it handed out."""
+        fired = 0
+        while True:
+            ids = claim_due_timers(self.ctx)
+            if ids:
+                self.ctx.dispatcher.fire_timers(ids)
+                fired += len(ids)
+            if len(ids) < 1000:
+                break
+        if time.monotonic() - self._last_redrive >= self.redrive_every_s:
+            self._last_redrive = time.monotonic()
+            self.redrive()
+        return fired
+
+    def redrive(self) -> None:
+        release_lost_claims(self.ctx)
+        now = self.ctx.now()
+        with self.ctx.sessions() as session:
+            signals = list(session.scalars(
+                select(SignalRow.id).where(SignalRow.state == "received",
+                                           SignalRow.received_at < now - REDRIVE_AFTER)
+                .order_by(SignalRow.received_at).limit(REDRIVE_LIMIT)))
+            deliveries = list(session.scalars(
+                select(Delivery.id).where(Delivery.state == "queued", or_(
+                    and_(Delivery.lease_until.is_(None),
+                         Delivery.created_at < now - REDRIVE_AFTER),
+                    Delivery.lease_until < now))
+                .order_by(Delivery.created_at).limit(REDRIVE_LIMIT)))
+            teams_waiting = session.scalar(select(exists().where(
+                CaseRow.flag_no_team, CaseRow.state == "open")))
+        if signals:
+            log.info("re-driving %d unprocessed signals", len(signals))
+            self.ctx.dispatcher.process_signals(signals)
+        if deliveries:
+            log.info("re-driving %d queued deliveries", len(deliveries))
+            self.ctx.dispatcher.deliver(deliveries)
+        if teams_waiting:
+            self.ctx.dispatcher.assign_teams()
+
+    def run(self, stop: threading.Event) -> None:
+        """Sweep until `stop` is set; a failing sweep (database down) is logged and retried."""
+        while not stop.is_set():
+            try:
+                self.sweep()
+            except Exception:
+                log.exception("sweep failed; retrying")
+                stop.wait(1.0)
+            stop.wait(self.interval_s)

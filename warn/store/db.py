@@ -1,0 +1,105 @@
+"""Engines, sessions and migrations for PostgreSQL (distributed) and SQLite (embedded)."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session, sessionmaker
+
+_HERE = Path(__file__).resolve().parent
+
+# Alembic keeps its migration context in module globals: one upgrade per process at a time.
+_upgrade_lock = threading.Lock()
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA busy_timeout=30000",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+def normalize_url(url: str) -> str:
+    """Point plain PostgreSQL URLs at psycopg 3, the driver we ship.
+
+    The contract promises that `postgresql://user@host/db` works as is; left alone,
+    SQLAlchemy would pick psycopg2, which is not installed.
+    """
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    url = normalize_url(url)
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, **kwargs)
+    options: dict[str, Any] = {
+        "pool_pre_ping": True,  # survive a PostgreSQL restart without a failed request
+        "pool_size": 5,
+        "max_overflow": 10,
+        "pool_recycle": 1800,
+    }
+    options.update(kwargs)
+    return create_engine(url, **options)
+
+
+def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
+    connect_args = {"check_same_thread": False, "timeout": 30, **kwargs.pop("connect_args", {})}
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    event.listen(engine, "connect", _sqlite_on_connect)
+    event.listen(engine, "begin", _sqlite_on_begin)
+    return engine
+
+
+def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
+    # Take transaction control away from the sqlite3 module (SQLAlchemy's documented
+    # recipe): it would otherwise BEGIN lazily and only before DML.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _sqlite_on_begin(conn: Connection) -> None:
+    # IMMEDIATE takes the write lock up front. A deferred transaction that reads and
+    # then writes must upgrade its lock, and when two threads do that at once one
+    # fails at once with "database is locked" (busy_timeout cannot help a deadlock).
+    # Taking it first makes writers queue on busy_timeout instead.
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def is_sqlite(engine: Engine) -> bool:
+    return engine.dialect.name == "sqlite"
+
+
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config for our migrations, bound to `url` (not alembic.ini's)."""
+    config = Config(str(_HERE / "alembic.ini"))
+    config.set_main_option("script_location", str(_HERE / "migrations"))
+    config.attributes["url"] = url
+    return config
+
+
+def upgrade(url: str) -> None:
+    """Bring the database at `url` to the newest schema; a no-op when it is there.
+
+    Safe when several processes start at once: on PostgreSQL env.py serialises them
+    on an advisory lock, on SQLite on the database's write lock.
+    """
+    with _upgrade_lock:
+        command.upgrade(alembic_config(url), "head")

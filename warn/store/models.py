@@ -1,0 +1,189 @@
+"""The tables of warn, as SQLAlchemy 2.x typed models (PostgreSQL and SQLite).
+
+Row classes for signals and cases carry a `Row` suffix so they never shadow the
+domain's `Signal` and `Case` value objects in a module that uses both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar
+
+from sqlalchemy import JSON, ForeignKey, Identity, Index, MetaData, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from warn.store.types import UtcDateTime
+
+# Fixed constraint names, so a migration can name what it alters on every dialect.
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Json = JSON().with_variant(JSONB(), "postgresql")
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map: ClassVar[dict[Any, Any]] = {datetime: UtcDateTime(), dict[str, Any]: Json}
+
+
+def _autoinc() -> Mapped[int]:
+    # IDENTITY on PostgreSQL; on SQLite an INTEGER PRIMARY KEY with AUTOINCREMENT
+    # (table option below), so ids only grow and never get reused.
+    return mapped_column(Identity(), primary_key=True)
+
+
+_SQLITE_AUTOINC = {"sqlite_autoincrement": True}
+
+
+class School(Base):
+    __tablename__ = "schools"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+    district: Mapped[str] = mapped_column(String(64))
+
+
+class Team(Base):
+    __tablename__ = "teams"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    district: Mapped[str] = mapped_column(String(64))
+    capacity: Mapped[int] = mapped_column(default=1)
+
+
+class User(Base):
+    __tablename__ = "users"
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # feed|officer|liaison|team|admin
+    school: Mapped[str | None] = mapped_column(String(64))
+    district: Mapped[str | None] = mapped_column(String(64))
+    team: Mapped[str | None] = mapped_column(String(64))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)  # sha256 hex
+    disabled: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime]
+    password_hash: Mapped[str | None] = mapped_column(String)
+
+
+class SignalRow(Base):
+    __tablename__ = "signals"
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    observed_at: Mapped[datetime]
+    received_at: Mapped[datetime]
+    msisdn: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[dict[str, Any]]
+    state: Mapped[str] = mapped_column(String(16), default="received")  # received|processed
+    case_id: Mapped[str | None] = mapped_column(String(32), index=True)
+
+
+class CaseRow(Base):
+    __tablename__ = "cases"
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    msisdn: Mapped[str] = mapped_column(String(32))
+    district: Mapped[str | None] = mapped_column(String(64))
+    school: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16), default="open")  # open|resolved
+    outcome: Mapped[str | None] = mapped_column(String(32))
+    tier: Mapped[str] = mapped_column(String(16))
+    score: Mapped[int]
+    flag_awaiting: Mapped[bool] = mapped_column(default=False)
+    flag_overdue: Mapped[bool] = mapped_column(default=False)
+    flag_no_team: Mapped[bool] = mapped_column(default=False)
+    flag_exhausted: Mapped[bool] = mapped_column(default=False)
+    opened_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    last_signal_at: Mapped[datetime]
+    resolved_at: Mapped[datetime | None]
+    school_notified_at: Mapped[datetime | None]
+    aggregate: Mapped[dict[str, Any]]
+    version: Mapped[int] = mapped_column(default=0)
+
+
+class Delivery(Base):
+    __tablename__ = "deliveries"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    stage: Mapped[int]
+    channel: Mapped[str] = mapped_column(String(32))
+    recipient: Mapped[str] = mapped_column(String)
+    body: Mapped[str] = mapped_column(Text)
+    state: Mapped[str] = mapped_column(String(16), default="queued")  # queued|sent|failed|cancelled
+    attempts: Mapped[int] = mapped_column(default=0)  # sends tried at the gateway
+    rounds: Mapped[int] = mapped_column(default=0)  # times a worker claimed it
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    last_error: Mapped[str | None] = mapped_column(String)
+    # mobile_team only: the dispatch counts against its team's capacity while true.
+    dispatch_open: Mapped[bool] = mapped_column(default=False)
+
+
+class DeliveryResult(Base):
+    __tablename__ = "delivery_results"
+    __table_args__ = _SQLITE_AUTOINC
+    id: Mapped[int] = _autoinc()
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("deliveries.id"), index=True)
+    result: Mapped[str] = mapped_column(String(32))
+    note: Mapped[str | None] = mapped_column(String)
+    actor: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+
+
+class Timer(Base):
+    __tablename__ = "timers"
+    __table_args__ = _SQLITE_AUTOINC
+    id: Mapped[int] = _autoinc()
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    due_at: Mapped[datetime]
+    # pending|claimed|fired|cancelled
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    claimed_until: Mapped[datetime | None]
+
+
+class TimelineEntry(Base):
+    __tablename__ = "timeline"
+    __table_args__ = _SQLITE_AUTOINC
+    id: Mapped[int] = _autoinc()
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    at: Mapped[datetime]
+    type: Mapped[str] = mapped_column(String(32))
+    actor: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class Audit(Base):
+    __tablename__ = "audit"
+    __table_args__ = _SQLITE_AUTOINC
+    id: Mapped[int] = _autoinc()
+    at: Mapped[datetime]
+    actor: Mapped[str] = mapped_column(String(64))
+    action: Mapped[str] = mapped_column(String(64))
+    target: Mapped[str] = mapped_column(String)
+    detail: Mapped[str] = mapped_column(Text)
+
+
+def _partial(name: str, *columns: Any, where: Any, unique: bool = False) -> Index:
+    return Index(name, *columns, unique=unique, postgresql_where=where, sqlite_where=where)
+
+
+_partial("ix_signals_received", SignalRow.received_at, where=SignalRow.state == "received")
+_partial("uq_cases_open_msisdn", CaseRow.msisdn, where=CaseRow.state == "open", unique=True)
+Index("ix_cases_state_opened_at", CaseRow.state, CaseRow.opened_at)
+# SQLite uses a partial index only when the query repeats its predicate as written,
+# and `where(CaseRow.flag_no_team)` renders as `flag_no_team = 1` there.
+Index(
+    "ix_cases_no_team",
+    CaseRow.id,
+    postgresql_where=CaseRow.flag_no_team,
+    sqlite_where=text("flag_no_team = 1"),
+)
+_partial("ix_deliveries_queued", Delivery.created_at, where=Delivery.state == "queued")
+Index("ix_deliveries_dispatch", Delivery.channel, Delivery.recipient, Delivery.dispatch_open)
+_partial("ix_timers_pending_due", Timer.due_at, where=Timer.status == "pending")
+_partial("ix_timers_claimed", Timer.claimed_until, where=Timer.status == "claimed")
+Index("ix_timeline_case_id_id", TimelineEntry.case_id, TimelineEntry.id)

@@ -1,0 +1,1 @@
+"""Celery application and the thin tasks that call warn.service."""
