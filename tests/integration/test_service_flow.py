@@ -1,6 +1,7 @@
 """The service layer end to end on SQLite and PostgreSQL, with the clock moved by hand."""
 
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -118,3 +119,12 @@ def test_a_team_dispatch_waits_for_a_free_team(room: Room) -> None:
     room.advance(seconds=1)
     assert [d.recipient for d in room.deliveries(waiting, "mobile_team")] == ["wz-1"]
     assert not room.row(waiting).flag_no_team
+
+
+def test_a_signal_after_the_window_opens_a_new_case_even_before_the_timer(room: Room) -> None:
+    first = room.signal("s1", "scam_sms", sender="10690000")
+    room.now += timedelta(hours=2, minutes=1)  # the scheduler has not swept yet
+    second = room.signal("s2", "scam_sms", sender="10690001")
+    assert first and second and first != second
+    assert (room.case(first).state, room.case(first).outcome) == ("resolved", "warned")
+    assert room.case(second).signal_ids == ["s2"]

@@ -1,5 +1,8 @@
 """The case state machine of CONTRACT §4: `decide(case, event, now, directory)`.
 
+A signal for a case that has just closed (its window ran out before the signal came) is
+not taken: the case comes back resolved without it, and the caller opens a new case.
+
 `decide` works on a copy and returns it with the effects the world must carry out; the
 caller persists both in one transaction. Timers are not effects: the caller keeps one timer
 per case at `next_deadline(case)`, and a `Tick` handles whatever is due by then.
@@ -49,11 +52,23 @@ def decide(case: Case, event: Event, now: datetime,
            directory: Directory) -> tuple[Case, list[Effect]]:
     case = copy.deepcopy(case)
     run = ladder.Run(case, now, directory)
+    if case.state == "open" and isinstance(event, _CATCH_UP_FIRST):
+        # A deadline that passed before this event is handled first, as if its timer had
+        # fired on time: a late acknowledgement does not meet a missed `ack`, and a signal
+        # after `case_window` does not join the case that window closed.
+        ladder.handle_due(run)
+        if case.state == "resolved" and isinstance(event, SignalArrived):
+            return case, run.effects
     if case.state == "resolved":
         _after_resolution(run, event)
     else:
         _handle(run, event)
     return case, run.effects
+
+
+# Events from the world that must see the case as the clock has made it. People's decisions
+# (confirm, decline, escalate, outcome) act on the case as the person saw it.
+_CATCH_UP_FIRST = (SignalArrived, ResultReported, DeliveryFailed)
 
 
 def _after_resolution(run: ladder.Run, event: Event) -> None:

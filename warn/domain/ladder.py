@@ -71,7 +71,8 @@ def dispatch(run: Run, stage: Stage) -> None:
     """Send all of the stage's channels at once, or hold it until a team is free."""
     case = run.case
     team = None
-    if "mobile_team" in stage.spec.send:
+    if "mobile_team" in stage.spec.send and not _skipped_after_upgrade(case, stage,
+                                                                       "mobile_team"):
         team = run.directory.free_team(case.subject.district)
         if team is None:
             _hold_for_team(run, stage)
@@ -105,7 +106,7 @@ def _send_channel(run: Run, stage: Stage, channel: str, team: str | None) -> Non
             case.last_flash_at = run.now
             run.send(stage.index, channel, subject.msisdn)
         return
-    if stage.after_upgrade and _already_dispatched(case, channel):
+    if _skipped_after_upgrade(case, stage, channel):
         run.note("channel_skipped", f"stage {stage.index}: {channel} already went out in "
                  "this case")
         return
@@ -135,8 +136,10 @@ def _flash_allowed(run: Run) -> bool:
     return True
 
 
-def _already_dispatched(case: Case, channel: str) -> bool:
-    return any(d.channel == channel and not d.send_failed for d in case.deliveries)
+def _skipped_after_upgrade(case: Case, stage: Stage, channel: str) -> bool:
+    """In the first stage of an upgraded ladder, what already went out is not sent again."""
+    return stage.after_upgrade and any(d.channel == channel and not d.send_failed
+                                       for d in case.deliveries)
 
 
 def _start_clocks(run: Run, stage: Stage) -> None:

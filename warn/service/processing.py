@@ -54,15 +54,19 @@ def _process_in_session(session: Session, ctx: Context, signal_id: str,
     case_row = session.scalars(select(CaseRow).where(
         CaseRow.msisdn == signal.subject.msisdn, CaseRow.state == "open")
         .with_for_update()).one_or_none()
-    now = ctx.now()
+    if case_row is not None:
+        case = case_from_dict(case_row.aggregate)
+        event = SignalArrived(signal, signal_score(signal, case.policy))
+        after = apply_in_session(session, ctx, case_row, case, event, followups)
+        if signal.id not in after.signal_ids:
+            # The case's window had closed by the time this signal came: it was resolved
+            # just now and the signal opens a new one.
+            case_row = None
     if case_row is None:
+        now = ctx.now()
         case = open_case(uuid.uuid4().hex[:16], signal, ctx.policy, now)
         event = SignalArrived(signal, signal_score(signal, case.policy))
         after, effects = decide(case, event, now, SqlDirectory(session))
         followups.add(save_decision(session, None, None, after, effects, now), effects)
-    else:
-        case = case_from_dict(case_row.aggregate)
-        event = SignalArrived(signal, signal_score(signal, case.policy))
-        after = apply_in_session(session, ctx, case_row, case, event, followups)
     row.state, row.case_id = "processed", after.id
     return after.id

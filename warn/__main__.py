@@ -1,0 +1,5 @@
+"""`python -m warn` is the `warn` command."""
+
+from warn.cli import app
+
+app()
