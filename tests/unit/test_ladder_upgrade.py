@@ -248,10 +248,10 @@ def test_a_new_case_after_a_resolved_one_keeps_the_cooldown():
     assert "callback_96110" in channels(effects)
 
 
-def test_a_low_case_whose_only_flash_is_inside_the_cooldown_has_nothing_to_send():
-    # The low ladder's one stage has all its channels skipped: it counts as skipped (not as
-    # dispatched), so the ladder runs out and the case waits for an officer (CONTRACT §4,
-    # "its last stage ... skipped"), rather than closing as warned.
+def test_a_low_case_whose_only_flash_is_inside_the_cooldown_ends_its_ladder_normally():
+    # The person was warned minutes ago: the low ladder's one stage is skipped, and as a
+    # stage with no wait it still ends the ladder normally (CONTRACT §4: "the low ladder's
+    # last stage has no wait: it ends the ladder normally"), so the case closes as warned.
     d = FakeDirectory()
     d.flashes[MSISDN] = at() - timedelta(minutes=3)
     case, effects = arrive(None, make_signal("s1", LOW_KIND), at(), d)
@@ -259,4 +259,5 @@ def test_a_low_case_whose_only_flash_is_inside_the_cooldown_has_nothing_to_send(
     assert sends(effects, "flash_sms") == []
     assert notes(effects, "flash_suppressed")
     assert states(case) == ["skipped"]
-    assert flags(case) == ["exhausted"]
+    assert flags(case) == []
+    assert next_deadline(case) == at(h=2)

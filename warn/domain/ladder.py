@@ -84,7 +84,10 @@ def dispatch(run: Run, stage: Stage) -> None:
     if not case.stage_deliveries(stage.index):
         run.note("stage_skipped", f"stage {stage.index}: nothing to send")
         end_stage(run, stage, "skipped")
-        move_on(run)
+        if stage.spec.wait is None:
+            _end_ladder(run, stage)
+        else:
+            move_on(run)
         return
     _start_clocks(run, stage)
 
@@ -151,11 +154,16 @@ def _start_clocks(run: Run, stage: Stage) -> None:
     run.note("dispatched", f"stage {stage.index} ({stage.tier}) dispatched: "
              + ", ".join(sorted({d.channel for d in run.case.stage_deliveries(stage.index)})))
     if spec.wait is None:
-        # A stage with no wait ends the ladder once it has gone out.
         stage.state = "passed"
-        run.case.ladder = "ended"
-        run.note("ladder_ended", f"stage {stage.index} was the last; the case closes as "
-                 f"warned {format_duration(run.case.policy.case_window)} after its last signal")
+        _end_ladder(run, stage)
+
+
+def _end_ladder(run: Run, stage: Stage) -> None:
+    """A stage with no wait ends the ladder once it has gone out (or had nothing to send);
+    the case then closes as warned when its window passes."""
+    run.case.ladder = "ended"
+    run.note("ladder_ended", f"stage {stage.index} was the last; the case closes as "
+             f"warned {format_duration(run.case.policy.case_window)} after its last signal")
 
 
 def end_stage(run: Run, stage: Stage, state: StageState) -> None:

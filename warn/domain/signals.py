@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, get_args
 
 SignalKind = Literal[
@@ -70,7 +70,10 @@ class Signal:
                 "subject": self.subject.to_dict(), "attributes": dict(self.attributes)}
 
     def content_hash(self) -> str:
-        canonical = json.dumps(self.to_dict(), sort_keys=True, ensure_ascii=False)
+        """Equal for equal content: the same instant written with another offset is equal."""
+        content = self.to_dict()
+        content["observed_at"] = self.observed_at.astimezone(UTC).isoformat()
+        canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
         return hashlib.sha256(canonical.encode()).hexdigest()
 
     @property
