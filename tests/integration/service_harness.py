@@ -42,7 +42,7 @@ class Room:
 
     def signal(self, signal_id: str, kind: str, msisdn: str = "+8613812345678",
                subject: dict[str, Any] | None = None, **attributes: Any) -> str | None:
-        accepted, refused = ingest(self.ctx, [{
+        _, refused = ingest(self.ctx, [{
             "id": signal_id, "kind": kind, "observed_at": self.now.isoformat(),
             "subject": {"msisdn": msisdn, **(subject or {})}, "attributes": attributes}])
         assert not refused, refused[0].error.message

@@ -1,0 +1,27 @@
+"""The FastAPI application: JSON API under /v1, operations endpoints, one error shape."""
+
+from collections.abc import Callable
+
+from fastapi import FastAPI
+
+from warn.api import cases, deliveries, ops, signals
+from warn.api.errors import install_error_handlers
+from warn.api.metrics import Metrics, RequestMetrics
+from warn.service.context import Context
+
+DESCRIPTION = """Early-warning dispatch for police anti-fraud centres.
+
+Every `/v1` request carries `Authorization: Bearer <token>` (from `warn user add`).
+Errors answer `{"error": {"code", "message", "field"}}`. Times are RFC 3339, in UTC."""
+
+
+def create_app(get_context: Callable[[], Context]) -> FastAPI:
+    """The API over the context that `get_context` returns (called per request)."""
+    app = FastAPI(title="warn", version="0.1.0", description=DESCRIPTION)
+    app.state.get_context = get_context
+    app.state.metrics = Metrics(get_context)
+    install_error_handlers(app)
+    for module in (signals, cases, deliveries, ops):
+        app.include_router(module.router)
+    app.add_middleware(RequestMetrics, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,133 @@
+"""One error shape for every answer that is not a success:
+`{"error": {"code": ..., "message": ..., "field": ...}}` (`field` only where one is at fault).
+"""
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from warn.domain.events import InvalidResult, Rejected
+from warn.service.actions import DeliveryNotFound
+from warn.service.cases import CaseNotFound
+
+log = logging.getLogger(__name__)
+
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+               405: "method_not_allowed", 409: "conflict", 413: "payload_too_large",
+               415: "unsupported_media_type", 422: "invalid_request",
+               503: "store_unavailable"}
+
+
+class ApiError(Exception):
+    """Raised anywhere in a request to answer with this status and error body."""
+
+    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+                 headers: dict[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+        self.field = field
+        self.headers = headers
+
+
+def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
+    error: dict[str, Any] = {"code": code, "message": message}
+    if field is not None:
+        error["field"] = field
+    return {"error": error}
+
+
+def error_response(status: int, code: str, message: str, field: str | None = None,
+                   headers: Mapping[str, str] | None = None) -> JSONResponse:
+    return JSONResponse(error_body(code, message, field), status_code=status, headers=headers)
+
+
+def not_found(what: str = "case") -> ApiError:
+    return ApiError(404, "not_found", f"no such {what}")
+
+
+def forbidden(message: str) -> ApiError:
+    return ApiError(403, "forbidden", message)
+
+
+def _field_of(loc: tuple[int | str, ...]) -> str | None:
+    parts = [str(part) for part in loc if part not in ("body", "query", "path", "header")]
+    return ".".join(parts) or None
+
+
+def _validation_message(exc: RequestValidationError) -> tuple[str, str | None]:
+    errors = exc.errors()
+    if not errors:
+        return "the request is not valid", None
+    first = errors[0]
+    field = _field_of(tuple(first.get("loc", ())))
+    message = str(first.get("msg", "invalid value"))
+    return (f"{field}: {message}" if field else message), field
+
+
+def _is_malformed_json(exc: RequestValidationError) -> bool:
+    return any(error.get("type") == "json_invalid" for error in exc.errors())
+
+
+async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, ApiError)
+    return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
+
+
+async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    if _is_malformed_json(exc):  # as on POST /v1/signals: a 400, not a validation error
+        return error_response(400, "malformed_json", "the request body is not valid JSON")
+    message, field = _validation_message(exc)
+    return error_response(422, "invalid_request", message, field)
+
+
+async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    code = _HTTP_CODES.get(exc.status_code, "error")
+    return error_response(exc.status_code, code, str(exc.detail), headers=exc.headers)
+
+
+async def _on_store_down(_request: Request, exc: Exception) -> JSONResponse:
+    if isinstance(exc, IntegrityError):
+        raise exc  # a bug, not an outage: let it be a 500 with its traceback
+    log.warning("store unavailable: %s", exc.__class__.__name__, exc_info=exc)
+    return error_response(503, "store_unavailable",
+                          "the database is unavailable; nothing was changed, try again",
+                          headers={"Retry-After": "5"})
+
+
+async def _on_rejected(_request: Request, exc: Exception) -> JSONResponse:
+    return error_response(409, "conflict", str(exc) or "the action does not apply now")
+
+
+async def _on_invalid_result(_request: Request, exc: Exception) -> JSONResponse:
+    return error_response(422, "invalid_result", str(exc), "result")
+
+
+async def _on_case_not_found(_request: Request, _exc: Exception) -> JSONResponse:
+    return error_response(404, "not_found", "no such case")
+
+
+async def _on_delivery_not_found(_request: Request, _exc: Exception) -> JSONResponse:
+    return error_response(404, "not_found", "no such delivery")
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(RequestValidationError, _on_validation)
+    app.add_exception_handler(StarletteHTTPException, _on_http)
+    app.add_exception_handler(DBAPIError, _on_store_down)
+    app.add_exception_handler(PoolTimeout, _on_store_down)
+    app.add_exception_handler(Rejected, _on_rejected)
+    app.add_exception_handler(InvalidResult, _on_invalid_result)
+    app.add_exception_handler(CaseNotFound, _on_case_not_found)
+    app.add_exception_handler(DeliveryNotFound, _on_delivery_not_found)

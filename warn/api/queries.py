@@ -1,0 +1,117 @@
+"""Read queries behind the API: plain functions over a session, always within a user's scope."""
+
+import base64
+import binascii
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.orm import Session
+
+from warn.api.auth import Principal
+from warn.api.errors import ApiError
+from warn.api.scope import case_scope
+from warn.store.models import CaseRow, Delivery, DeliveryResult, SignalRow, TimelineEntry
+
+FLAG_COLUMNS = {"awaiting_confirmation": CaseRow.flag_awaiting, "overdue": CaseRow.flag_overdue,
+                "no_team": CaseRow.flag_no_team, "exhausted": CaseRow.flag_exhausted}
+
+
+@dataclass(frozen=True)
+class CaseFilter:
+    state: str | None = None
+    tier: str | None = None
+    flag: str | None = None
+    limit: int = 50
+    cursor: str | None = None
+
+
+def readable_case(session: Session, user: Principal, case_id: str) -> CaseRow | None:
+    return session.scalars(select(CaseRow).where(CaseRow.id == case_id,
+                                                 case_scope(user))).one_or_none()
+
+
+def list_cases(session: Session, user: Principal, query: CaseFilter
+               ) -> tuple[list[CaseRow], str | None]:
+    """A page of cases, newest first (opened_at desc, id desc), and the next page's cursor."""
+    conditions: list[ColumnElement[bool]] = [case_scope(user)]
+    if query.state:
+        conditions.append(CaseRow.state == query.state)
+    if query.tier:
+        conditions.append(CaseRow.tier == query.tier)
+    if query.flag:
+        conditions.append(FLAG_COLUMNS[query.flag].is_(True))
+    if query.cursor:
+        opened_at, case_id = decode_cursor(query.cursor)
+        conditions.append(or_(CaseRow.opened_at < opened_at,
+                              and_(CaseRow.opened_at == opened_at, CaseRow.id < case_id)))
+    rows = list(session.scalars(select(CaseRow).where(*conditions)
+                                .order_by(CaseRow.opened_at.desc(), CaseRow.id.desc())
+                                .limit(query.limit + 1)))
+    if len(rows) <= query.limit:
+        return rows, None
+    rows = rows[:query.limit]
+    return rows, encode_cursor(rows[-1].opened_at, rows[-1].id)
+
+
+def encode_cursor(opened_at: datetime, case_id: str) -> str:
+    raw = json.dumps([opened_at.isoformat(), case_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, str]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        opened_at, case_id = json.loads(raw)
+        when = datetime.fromisoformat(opened_at)
+        if when.tzinfo is None or not isinstance(case_id, str):
+            raise ValueError(cursor)
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise ApiError(422, "invalid_request", "cursor: not a cursor this API gave out",
+                       "cursor") from None
+    return when, case_id
+
+
+def case_deliveries(session: Session, case_id: str, *, duty_pages: bool
+                    ) -> list[tuple[Delivery, list[DeliveryResult]]]:
+    query = select(Delivery).where(Delivery.case_id == case_id)
+    if not duty_pages:
+        query = query.where(Delivery.channel != "duty_page")
+    rows = list(session.scalars(query.order_by(Delivery.created_at, Delivery.stage, Delivery.id)))
+    results = results_of(session, [row.id for row in rows])
+    return [(row, results.get(row.id, [])) for row in rows]
+
+
+def results_of(session: Session, delivery_ids: Sequence[str]) -> dict[str, list[DeliveryResult]]:
+    if not delivery_ids:
+        return {}
+    found: dict[str, list[DeliveryResult]] = {}
+    query = (select(DeliveryResult).where(DeliveryResult.delivery_id.in_(delivery_ids))
+             .order_by(DeliveryResult.id))
+    for result in session.scalars(query):
+        found.setdefault(result.delivery_id, []).append(result)
+    return found
+
+
+def timeline(session: Session, case_id: str) -> list[TimelineEntry]:
+    return list(session.scalars(select(TimelineEntry).where(TimelineEntry.case_id == case_id)
+                                .order_by(TimelineEntry.id)))
+
+
+def signals(session: Session, signal_ids: Sequence[str]) -> list[SignalRow]:
+    """The case's signals, in the order the case took them in."""
+    if not signal_ids:
+        return []
+    rows = {row.id: row for row in session.scalars(
+        select(SignalRow).where(SignalRow.id.in_(list(signal_ids))))}
+    return [rows[signal_id] for signal_id in signal_ids if signal_id in rows]
+
+
+def delivery_with_case(session: Session, user: Principal, delivery_id: str
+                       ) -> tuple[Delivery, CaseRow] | None:
+    """The delivery and its case, when the case is one `user` may read."""
+    row = session.execute(select(Delivery, CaseRow).join(CaseRow, CaseRow.id == Delivery.case_id)
+                          .where(Delivery.id == delivery_id, case_scope(user))).one_or_none()
+    return (row[0], row[1]) if row is not None else None

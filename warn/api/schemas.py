@@ -1,0 +1,163 @@
+"""Request bodies (validated, unknown fields refused) and the documented answers."""
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from warn.domain.case import OFFICER_OUTCOMES
+
+Text = Field(default=None, max_length=2000)
+
+
+class Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ConfirmBody(Body):
+    stage: int = Field(ge=0, description="index of the stage that awaits confirmation")
+
+
+class DeclineBody(Body):
+    stage: int = Field(ge=0, description="index of the stage that awaits confirmation")
+    reason: str | None = Text
+
+
+class EscalateBody(Body):
+    reason: str | None = Text
+
+
+Outcome = Literal[OFFICER_OUTCOMES]  # type: ignore[valid-type]
+
+
+class OutcomeBody(Body):
+    outcome: Outcome
+    note: str | None = Text
+
+
+class ResultBody(Body):
+    result: str = Field(min_length=1, max_length=32,
+                        description="one of the channel's results (CONTRACT §3)")
+    note: str | None = Text
+
+
+# --- documented answers -------------------------------------------------------------------
+
+class ErrorDetail(BaseModel):
+    code: str
+    message: str
+    field: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: ErrorDetail
+
+
+class SignalAccepted(BaseModel):
+    id: str
+    duplicate: bool
+
+
+class IndexedAccepted(SignalAccepted):
+    index: int
+
+
+class IndexedRejected(BaseModel):
+    index: int
+    error: ErrorDetail
+
+
+class BatchOut(BaseModel):
+    accepted: list[IndexedAccepted]
+    rejected: list[IndexedRejected]
+
+
+class SignalState(BaseModel):
+    id: str
+    state: Literal["received", "processed"]
+    case_id: str | None
+
+
+class ResultOut(BaseModel):
+    result: str
+    note: str | None
+    actor: str
+    at: str
+
+
+class DeliveryOut(BaseModel):
+    id: str
+    case_id: str
+    stage: int
+    channel: str
+    recipient: str
+    body: str
+    state: Literal["queued", "sent", "failed", "cancelled"]
+    attempts: int
+    results: list[ResultOut]
+    created_at: str
+    sent_at: str | None
+
+
+class DeliveryList(BaseModel):
+    items: list[DeliveryOut]
+
+
+class SignalRef(BaseModel):
+    id: str
+    kind: str
+    observed_at: str
+
+
+class StageOut(BaseModel):
+    index: int
+    tier: str
+    channels: list[str]
+    state: str
+    started_at: str | None
+    deadline_at: str | None
+
+
+class TimelineOut(BaseModel):
+    at: str
+    type: str
+    actor: str
+    detail: str
+
+
+class CaseOut(BaseModel):
+    id: str
+    state: Literal["open", "resolved"]
+    outcome: str | None
+    tier: Literal["low", "medium", "high"]
+    score: int
+    flags: list[str]
+    subject: dict[str, str]
+    signals: list[SignalRef]
+    stages: list[StageOut]
+    deliveries: list[DeliveryOut]
+    timeline: list[TimelineOut]
+
+
+class CaseSummary(BaseModel):
+    id: str
+    state: str
+    outcome: str | None
+    tier: str
+    score: int
+    flags: list[str]
+    subject: dict[str, str]
+    district: str | None
+    school: str | None
+    opened_at: str
+    updated_at: str
+    last_signal_at: str
+    resolved_at: str | None
+
+
+class CaseList(BaseModel):
+    items: list[CaseSummary]
+    next: str | None
+
+
+def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    return {status: {"model": ErrorOut} for status in statuses}

@@ -1,0 +1,118 @@
+"""`POST /v1/signals` (one, or a batch of up to 1,000) and `GET /v1/signals/{id}`."""
+
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+
+from warn.api.audit import audit_quietly
+from warn.api.auth import Ctx, Principal, SignalReader, require
+from warn.api.errors import ApiError, error_body, error_response, not_found
+from warn.api.metrics import metrics_of
+from warn.api.schemas import BatchOut, SignalAccepted, SignalState, errors
+from warn.api.signal_doc import OPENAPI_EXTRA
+from warn.domain.signals import SignalError
+from warn.service.ingest import MAX_BATCH, Accepted, Refused, ingest
+from warn.store.models import SignalRow
+
+MAX_BODY = 1 << 20  # 1 MiB
+
+router = APIRouter(prefix="/v1/signals", tags=["signals"])
+Feeder = Annotated[Principal, Depends(require("feed", "admin"))]
+
+
+@router.post("", status_code=202, openapi_extra=OPENAPI_EXTRA,
+             responses={202: {"model": SignalAccepted | BatchOut,
+                              "description": "stored durably; see CONTRACT §3"},
+                        **errors(400, 401, 403, 409, 413, 422, 503)})
+async def post_signals(request: Request, ctx: Ctx, user: Feeder) -> JSONResponse:
+    data = _parse(await _read_body(request))
+    batch = isinstance(data, dict) and "signals" in data
+    items = _batch_items(data) if batch else [data]
+    accepted, refused = await run_in_threadpool(ingest, ctx, items)
+    _count(request, accepted, refused)
+    await run_in_threadpool(audit_quietly, ctx, user, "ingest", "signals",
+                            accepted=len(accepted), rejected=len(refused), batch=batch)
+    if batch:
+        return JSONResponse(_batch_answer(accepted, refused), status_code=202)
+    if accepted:
+        return JSONResponse({"id": accepted[0].id, "duplicate": accepted[0].duplicate},
+                            status_code=202)
+    error = refused[0].error
+    status = 409 if error.code == "id_conflict" else 422
+    return error_response(status, error.code, error.message, error.field)
+
+
+@router.get("/{signal_id:path}", responses={200: {"model": SignalState}, **errors(401, 403, 404)})
+def get_signal(signal_id: str, ctx: Ctx, _user: SignalReader) -> dict[str, Any]:
+    with ctx.sessions() as session:
+        row = session.get(SignalRow, signal_id) if len(signal_id) <= 128 else None
+        if row is None:
+            raise not_found("signal")
+        return {"id": row.id, "state": row.state, "case_id": row.case_id}
+
+
+async def _read_body(request: Request) -> bytes:
+    declared = request.headers.get("content-length")
+    if declared is not None:
+        if not declared.strip().isdigit():
+            raise ApiError(400, "bad_request", "Content-Length is not a number")
+        if int(declared) > MAX_BODY:
+            raise _too_large()
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > MAX_BODY:
+            raise _too_large()
+    return bytes(body)
+
+
+def _too_large() -> ApiError:
+    return ApiError(413, "payload_too_large",
+                    f"the body is over {MAX_BODY} bytes: send smaller batches")
+
+
+def _reject_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _parse(body: bytes) -> Any:
+    try:
+        return json.loads(body, parse_constant=_reject_constant)
+    except (ValueError, RecursionError) as error:
+        raise ApiError(400, "malformed_json", f"the body is not valid JSON: {error}"[:300]) \
+            from None
+
+
+def _batch_items(data: dict[str, Any]) -> list[Any]:
+    extra = sorted(key for key in data if key != "signals")
+    if extra:
+        raise ApiError(422, "invalid_request", f"unknown field '{extra[0]}' next to signals",
+                       extra[0])
+    items = data["signals"]
+    if not isinstance(items, list):
+        raise ApiError(422, "invalid_request", "signals must be a list", "signals")
+    if len(items) > MAX_BATCH:
+        raise ApiError(422, "too_many_signals", f"a batch holds at most {MAX_BATCH} signals, "
+                       f"this one has {len(items)}: nothing was accepted", "signals")
+    return items
+
+
+def _batch_answer(accepted: list[Accepted], refused: list[Refused]) -> dict[str, Any]:
+    return {"accepted": [{"index": a.index, "id": a.id, "duplicate": a.duplicate}
+                         for a in accepted],
+            "rejected": [{"index": r.index, **_error(r.error)} for r in refused]}
+
+
+def _error(error: SignalError) -> dict[str, Any]:
+    return error_body(error.code, error.message, error.field)
+
+
+def _count(request: Request, accepted: list[Accepted], refused: list[Refused]) -> None:
+    metrics = metrics_of(request.app)
+    duplicates = sum(1 for a in accepted if a.duplicate)
+    metrics.signals.labels("accepted").inc(len(accepted) - duplicates)
+    metrics.signals.labels("duplicate").inc(duplicates)
+    metrics.signals.labels("rejected").inc(len(refused))
