@@ -163,6 +163,7 @@ def user_disable(name: str) -> None:
     """Revoke a user: its token answers 401 from now on."""
     from warn.service.directory_admin import AdminError, disable_user
 
+    _migrate()
     try:
         disable_user(_context(), name)
     except AdminError as error:

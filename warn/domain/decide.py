@@ -50,20 +50,23 @@ def open_case(case_id: str, signal: Signal, policy: Policy, now: datetime) -> Ca
 
 def decide(case: Case, event: Event, now: datetime,
            directory: Directory) -> tuple[Case, list[Effect]]:
-    case = copy.deepcopy(case)
-    run = ladder.Run(case, now, directory)
-    if case.state == "open" and isinstance(event, _CATCH_UP_FIRST):
+    run = ladder.Run(copy.deepcopy(case), now, directory)
+    if run.case.state == "open" and isinstance(event, _CATCH_UP_FIRST):
         # A deadline that passed before this event is handled first, as if its timer had
         # fired on time: a late acknowledgement does not meet a missed `ack`, and a signal
         # after `case_window` does not join the case that window closed.
         ladder.handle_due(run)
-        if case.state == "resolved" and isinstance(event, SignalArrived):
-            return case, run.effects
-    if case.state == "resolved":
+        if _resolved(run.case) and isinstance(event, SignalArrived):
+            return run.case, run.effects
+    if _resolved(run.case):
         _after_resolution(run, event)
     else:
         _handle(run, event)
-    return case, run.effects
+    return run.case, run.effects
+
+
+def _resolved(case: Case) -> bool:
+    return case.state == "resolved"
 
 
 # Events from the world that must see the case as the clock has made it. People's decisions

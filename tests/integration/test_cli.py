@@ -1,0 +1,89 @@
+"""The `warn` command line, run as a real process on a SQLite database of its own."""
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from warn.api.app import create_app
+from warn.runtime import context
+
+
+def warn(folder: Path, *args: str, env: dict[str, str] | None = None
+         ) -> subprocess.CompletedProcess[str]:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("WARN_")}
+    base["WARN_DATABASE_URL"] = f"sqlite:///{folder / 'warn.db'}"
+    return subprocess.run([sys.executable, "-m", "warn", *args], env={**base, **(env or {})},
+                          capture_output=True, text=True, timeout=120, cwd=folder, check=False)
+
+
+def test_demo_prints_the_three_seed_cases(tmp_path: Path) -> None:
+    done = warn(tmp_path, "demo")
+    assert done.returncode == 0, done.stderr
+    for title in ("万州", "涪陵", "转账"):
+        assert title in done.stdout
+    assert done.stdout.count("resolved (dissuaded)") == 2
+    assert "exhausted" in done.stdout and "overdue" in done.stdout
+
+
+def test_user_add_prints_the_token_last_and_disable_revokes_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    added = warn(tmp_path, "user", "add", "cui", "--role", "officer", "--district", "wanzhou")
+    assert added.returncode == 0, added.stderr
+    token = added.stdout.strip().splitlines()[-1]
+    monkeypatch.setenv("WARN_DATABASE_URL", f"sqlite:///{tmp_path / 'warn.db'}")
+    monkeypatch.delenv("WARN_BROKER_URL", raising=False)
+    context.cache_clear()
+    try:
+        client = TestClient(create_app(context))
+        auth = {"Authorization": f"Bearer {token}"}
+        assert client.get("/v1/cases", headers=auth).status_code == 200
+        assert warn(tmp_path, "user", "disable", "cui").returncode == 0
+        assert client.get("/v1/cases", headers=auth).status_code == 401
+    finally:
+        context().engine.dispose()
+        context.cache_clear()
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("user", "add", "x", "--role", "boss"), "role must be one of"),
+    (("user", "add", "x", "--role", "liaison"), "a liaison needs --school"),
+    (("user", "add", "x", "--role", "liaison", "--school", "nowhere"), "not registered"),
+    (("team", "add", "t1", "--district", "d", "--capacity", "0"), "capacity must be"),
+    (("user", "disable", "nobody"), "no user named"),
+])
+def test_bad_registrations_are_refused_with_a_clear_message(
+        tmp_path: Path, args: tuple[str, ...], message: str) -> None:
+    done = warn(tmp_path, *args)
+    assert done.returncode == 2 and message in done.stderr
+
+
+def test_a_policy_that_does_not_validate_is_refused_naming_the_line(tmp_path: Path) -> None:
+    policy = tmp_path / "policy.yaml"
+    text = (Path(__file__).parents[2] / "warn" / "default_policy.yaml").read_text()
+    policy.write_text(text.replace("wait: 30m, ack: 5m", "wait: 30 minutes, ack: 5m"))
+    done = warn(tmp_path, "serve", env={"WARN_POLICY": str(policy)})
+    assert done.returncode == 2
+    assert "policy.yaml line 21" in done.stderr and "ladders.medium[1].wait" in done.stderr
+
+
+def test_ingest_loads_good_lines_and_names_the_bad_ones(tmp_path: Path) -> None:
+    now = datetime.now(UTC).isoformat()
+    good = [{"id": f"s{n}", "kind": "scam_sms", "observed_at": now,
+             "subject": {"msisdn": f"+861380000{n:04d}"}, "attributes": {"sender": "106"}}
+            for n in range(2500)]
+    lines = [json.dumps(item) for item in good]
+    lines[10] = "{not json"
+    lines[20] = json.dumps({**good[20], "kind": "rumour"})
+    lines.append(json.dumps(good[0]))  # a duplicate
+    source = tmp_path / "signals.ndjson"
+    source.write_text("\n".join(lines) + "\n")
+    done = warn(tmp_path, "ingest", str(source))
+    assert done.returncode == 1
+    assert "2498 accepted, 1 duplicates, 2 rejected" in done.stdout
+    assert "line 11: not valid JSON" in done.stderr and "line 21: kind must be" in done.stderr
