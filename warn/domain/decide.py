@@ -50,7 +50,9 @@ def open_case(case_id: str, signal: Signal, policy: Policy, now: datetime) -> Ca
 
 def decide(case: Case, event: Event, now: datetime,
            directory: Directory) -> tuple[Case, list[Effect]]:
-    run = ladder.Run(copy.deepcopy(case), now, directory)
+    # The policy snapshot and the subject are immutable: share them instead of copying.
+    shared: dict[int, object] = {id(case.policy): case.policy, id(case.subject): case.subject}
+    run = ladder.Run(copy.deepcopy(case, shared), now, directory)
     if run.case.state == "open" and isinstance(event, _CATCH_UP_FIRST):
         # A deadline that passed before this event is handled first, as if its timer had
         # fired on time: a late acknowledgement does not meet a missed `ack`, and a signal

@@ -2,11 +2,9 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
-
 from warn.domain.case import Case
 from warn.domain.events import Confirm, Decline, Escalate, RecordOutcome, ResultReported
-from warn.service.cases import Followups, apply_event, apply_in_session, lock_case
+from warn.service.cases import CaseBatch, apply_event, lock_case
 from warn.service.context import Context
 from warn.store.models import Delivery, DeliveryResult
 
@@ -52,18 +50,13 @@ def report_result(ctx: Context, delivery_id: str, result: str, actor: str,
                   note: str | None) -> Case:
     """Record the result (always), and let the case react to it, in one transaction."""
     delivery = find_delivery(ctx, delivery_id)
-    followups = Followups()
     with ctx.sessions.begin() as session:
         row, case = lock_case(session, delivery.case_id)
-        after = apply_in_session(session, ctx, row, case,
-                                 ResultReported(delivery_id, result, actor, note), followups)
+        batch = CaseBatch(session, ctx)
+        _, after = batch.decide(row, case, ResultReported(delivery_id, result, actor, note))
         session.add(DeliveryResult(delivery_id=delivery_id, result=result, note=note,
                                    actor=actor, at=ctx.now()))
-    followups.enqueue(ctx)
+        batch.finish()
+    batch.followups.enqueue(ctx)
     return after
 
-
-def delivery_results(ctx: Context, delivery_id: str) -> list[DeliveryResult]:
-    with ctx.sessions() as session:
-        return list(session.scalars(select(DeliveryResult).where(
-            DeliveryResult.delivery_id == delivery_id).order_by(DeliveryResult.id)))

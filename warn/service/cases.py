@@ -1,6 +1,10 @@
-"""Applying one event to one case under its row lock, and what follows after the commit."""
+"""Applying events to cases under their row locks, and what follows after the commit.
 
-from collections.abc import Sequence
+`CaseBatch` decides for many cases in one transaction (a batch of signals, of due timers);
+`apply_event` is the batch of one that people's actions use.
+"""
+
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -8,10 +12,10 @@ from sqlalchemy.orm import Session
 
 from warn.domain.case import Case, case_from_dict
 from warn.domain.decide import decide
-from warn.domain.events import CloseDispatch, Effect, Event
+from warn.domain.events import CloseDispatch, Effect, Event, Send
 from warn.service.context import Context
 from warn.service.directory import SqlDirectory
-from warn.service.persist import save_decision
+from warn.service.persist import Writer
 from warn.store.models import CaseRow
 
 
@@ -37,6 +41,45 @@ class Followups:
             ctx.dispatcher.assign_teams()
 
 
+class CaseBatch:
+    """Decisions for many cases in one transaction, written together at `finish`."""
+
+    def __init__(self, session: Session, ctx: Context):
+        self.session, self.ctx = session, ctx
+        self.directory = SqlDirectory(session)
+        self.writer = Writer(session)
+        self.followups = Followups()
+
+    def lock(self, case_ids: Iterable[str]) -> dict[str, CaseRow]:
+        """Lock the cases, always in id order so that two batches never deadlock."""
+        query = (select(CaseRow).where(CaseRow.id.in_(sorted(set(case_ids))))
+                 .order_by(CaseRow.id).with_for_update())
+        return {row.id: row for row in self.session.scalars(query)}
+
+    def lock_open(self, msisdns: Iterable[str]) -> dict[str, CaseRow]:
+        query = (select(CaseRow).where(CaseRow.msisdn.in_(sorted(set(msisdns))),
+                                       CaseRow.state == "open")
+                 .order_by(CaseRow.id).with_for_update())
+        return {row.msisdn: row for row in self.session.scalars(query)}
+
+    def decide(self, row: CaseRow | None, case: Case, event: Event, *,
+               resync_timer: bool = False) -> tuple[CaseRow, Case]:
+        """Decide one event (row None: a new case) and stage its writes."""
+        now = self.ctx.now()
+        after, effects = decide(case, event, now, self.directory)
+        for effect in effects:
+            if isinstance(effect, Send) and effect.channel == "flash_sms":
+                self.directory.flash_sent(effect.recipient, now)
+        sent_before = len(self.writer.new_deliveries)
+        row = self.writer.save(row, case if row is not None else None, after, effects, now,
+                               resync_timer=resync_timer)
+        self.followups.add(self.writer.new_deliveries[sent_before:], effects)
+        return row, after
+
+    def finish(self) -> None:
+        self.writer.finish()
+
+
 def lock_case(session: Session, case_id: str) -> tuple[CaseRow, Case]:
     row = session.scalars(select(CaseRow).where(CaseRow.id == case_id)
                           .with_for_update()).one_or_none()
@@ -45,20 +88,12 @@ def lock_case(session: Session, case_id: str) -> tuple[CaseRow, Case]:
     return row, case_from_dict(row.aggregate)
 
 
-def apply_in_session(session: Session, ctx: Context, row: CaseRow, case: Case, event: Event,
-                     followups: Followups, *, resync_timer: bool = False) -> Case:
-    now = ctx.now()
-    after, effects = decide(case, event, now, SqlDirectory(session))
-    followups.add(save_decision(session, row, case, after, effects, now,
-                                resync_timer=resync_timer), effects)
-    return after
-
-
 def apply_event(ctx: Context, case_id: str, event: Event) -> Case:
     """Lock the case, decide, persist, commit; then enqueue what the decision created."""
-    followups = Followups()
     with ctx.sessions.begin() as session:
         row, case = lock_case(session, case_id)
-        after = apply_in_session(session, ctx, row, case, event, followups)
-    followups.enqueue(ctx)
+        batch = CaseBatch(session, ctx)
+        _, after = batch.decide(row, case, event)
+        batch.finish()
+    batch.followups.enqueue(ctx)
     return after

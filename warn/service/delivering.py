@@ -1,15 +1,22 @@
-"""deliver: claim a queued delivery, send it with its id as idempotency key, record the end."""
+"""deliver: claim queued deliveries, send each with its id as idempotency key, record the end.
+
+A batch is claimed with one statement and its outcomes are written with one statement per
+kind; the sends themselves run a few at a time, as a gateway client would.
+"""
 
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import bindparam, or_, update
 
 from warn.channels.base import OutboundMessage
 from warn.channels.sending import DeliveryFailed as SendFailed
 from warn.channels.sending import send_with_retries
+from warn.domain.case import case_from_dict
 from warn.domain.events import DeliveryFailed
-from warn.service.cases import Followups, apply_in_session, lock_case
+from warn.service.cases import CaseBatch
 from warn.service.context import Context
 from warn.store.models import Delivery
 
@@ -20,76 +27,122 @@ LEASE = timedelta(seconds=30)
 # seconds apart (the sweeper re-drives), before the delivery counts as failed.
 ROUNDS = 3
 PAUSE_BETWEEN_ROUNDS = timedelta(seconds=2)
+SENDERS = 8
+BATCH = 500
 
 
-def deliver_many(ctx: Context, delivery_ids: Sequence[str]) -> None:
-    for delivery_id in delivery_ids:
-        deliver(ctx, delivery_id)
+@dataclass(frozen=True)
+class Claimed:
+    case_id: str
+    rounds: int
+    message: OutboundMessage
+
+
+@dataclass(frozen=True)
+class Outcome:
+    claimed: Claimed
+    attempts: int
+    failure: SendFailed | None = None
+
+
+def deliver_many(ctx: Context, delivery_ids: Sequence[str]) -> dict[str, str]:
+    """Send what is still queued; returns the new state of each delivery this call sent."""
+    ids = list(dict.fromkeys(delivery_ids))
+    states: dict[str, str] = {}
+    for start in range(0, len(ids), BATCH):
+        claimed = _claim(ctx, ids[start:start + BATCH])
+        if claimed:
+            states.update(_record(ctx, _send_all(ctx, claimed)))
+    return states
 
 
 def deliver(ctx: Context, delivery_id: str) -> str | None:
     """Returns the delivery's new state, or None when somebody else has it or it is done."""
-    claimed = _claim(ctx, delivery_id)
-    if claimed is None:
-        return None
-    case_id, rounds, message = claimed
+    return deliver_many(ctx, [delivery_id]).get(delivery_id)
+
+
+def _claim(ctx: Context, delivery_ids: list[str]) -> list[Claimed]:
+    """Take the deliveries for LEASE; a delivery leased by another worker is left alone."""
+    now = ctx.now()
+    with ctx.sessions.begin() as session:
+        rows = session.execute(
+            update(Delivery)
+            .where(Delivery.id.in_(delivery_ids), Delivery.state == "queued",
+                   or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
+            .values(lease_until=now + LEASE, rounds=Delivery.rounds + 1)
+            .returning(Delivery.id, Delivery.case_id, Delivery.rounds, Delivery.channel,
+                       Delivery.recipient, Delivery.body)).all()
+    return [Claimed(case_id, rounds, OutboundMessage(delivery_id=delivery_id, channel=channel,
+                                                     recipient=recipient, body=body))
+            for delivery_id, case_id, rounds, channel, recipient, body in rows]
+
+
+def _send_all(ctx: Context, claimed: list[Claimed]) -> list[Outcome]:
+    if len(claimed) == 1:
+        return [_send(ctx, claimed[0])]
+    with ThreadPoolExecutor(max_workers=min(SENDERS, len(claimed))) as pool:
+        return list(pool.map(lambda item: _send(ctx, item), claimed))
+
+
+def _send(ctx: Context, claimed: Claimed) -> Outcome:
+    message = claimed.message
     try:
         outcome = send_with_retries(ctx.gateways[message.channel], message)
     except SendFailed as failure:
-        if failure.permanent or rounds >= ROUNDS:
-            _record_failure(ctx, case_id, message, failure.reason, failure.attempts)
-            return "failed"
-        _pause(ctx, delivery_id, failure.attempts, failure.reason)
-        return "queued"
-    with ctx.sessions.begin() as session:
-        session.execute(update(Delivery).where(Delivery.id == delivery_id,
-                                               Delivery.state == "queued")
-                        .values(state="sent", sent_at=ctx.now(), lease_until=None,
-                                attempts=Delivery.attempts + outcome.attempts))
-    return "sent"
+        return Outcome(claimed, failure.attempts, failure)
+    return Outcome(claimed, outcome.attempts)
 
 
-def _claim(ctx: Context, delivery_id: str) -> tuple[str, int, OutboundMessage] | None:
-    """Take the delivery for LEASE; returns (case id, rounds so far, message)."""
+def _record(ctx: Context, outcomes: list[Outcome]) -> dict[str, str]:
     now = ctx.now()
+    sent = [o for o in outcomes if o.failure is None]
+    failed = [o for o in outcomes if o.failure is not None and (
+        o.failure.permanent or o.claimed.rounds >= ROUNDS)]
+    paused = [o for o in outcomes if o.failure is not None and o not in failed]
+    table = Delivery.__table__
+    only_queued = (table.c.id == bindparam("b_id")) & (table.c.state == "queued")
     with ctx.sessions.begin() as session:
-        claimed = session.execute(
-            update(Delivery)
-            .where(Delivery.id == delivery_id, Delivery.state == "queued",
-                   or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
-            .values(lease_until=now + LEASE, rounds=Delivery.rounds + 1)
-            .returning(Delivery.case_id, Delivery.rounds, Delivery.channel, Delivery.recipient,
-                       Delivery.body)
-        ).one_or_none()
-    if claimed is None:
-        return None
-    case_id, rounds, channel, recipient, body = claimed
-    return case_id, rounds, OutboundMessage(delivery_id=delivery_id, channel=channel,
-                                            recipient=recipient, body=body)
+        if sent:
+            session.execute(
+                update(table).where(only_queued).values(
+                    state="sent", sent_at=now, lease_until=None,
+                    attempts=table.c.attempts + bindparam("b_attempts")),
+                [{"b_id": o.claimed.message.delivery_id, "b_attempts": o.attempts}
+                 for o in sent])
+        if paused:
+            # Give the claim back a little later; the sweeper picks these up again.
+            session.execute(
+                update(table).where(only_queued).values(
+                    lease_until=now + PAUSE_BETWEEN_ROUNDS, last_error=bindparam("b_error"),
+                    attempts=table.c.attempts + bindparam("b_attempts")),
+                [{"b_id": o.claimed.message.delivery_id, "b_attempts": o.attempts,
+                  "b_error": _reason(o)} for o in paused])
+    if failed:
+        _record_failures(ctx, failed)
+    states = {o.claimed.message.delivery_id: "sent" for o in sent}
+    states.update({o.claimed.message.delivery_id: "queued" for o in paused})
+    states.update({o.claimed.message.delivery_id: "failed" for o in failed})
+    return states
 
 
-def _pause(ctx: Context, delivery_id: str, attempts: int, reason: str) -> None:
-    """Give the claim back a little later; the sweeper picks the delivery up again."""
+def _record_failures(ctx: Context, failed: list[Outcome]) -> None:
+    """Mark the deliveries failed and tell their cases, in one transaction."""
     with ctx.sessions.begin() as session:
-        session.execute(update(Delivery).where(Delivery.id == delivery_id,
-                                               Delivery.state == "queued")
-                        .values(lease_until=ctx.now() + PAUSE_BETWEEN_ROUNDS,
-                                attempts=Delivery.attempts + attempts,
-                                last_error=reason[:500]))
+        batch = CaseBatch(session, ctx)
+        rows = batch.lock(o.claimed.case_id for o in failed)
+        for outcome in failed:
+            delivery_id, reason = outcome.claimed.message.delivery_id, _reason(outcome)
+            changed = session.execute(
+                update(Delivery).where(Delivery.id == delivery_id, Delivery.state == "queued")
+                .values(state="failed", last_error=reason, lease_until=None,
+                        attempts=Delivery.attempts + outcome.attempts)).rowcount
+            row = rows.get(outcome.claimed.case_id)
+            if changed and row is not None:
+                batch.decide(row, case_from_dict(row.aggregate),
+                             DeliveryFailed(delivery_id, reason))
+        batch.finish()
+    batch.followups.enqueue(ctx)
 
 
-def _record_failure(ctx: Context, case_id: str, message: OutboundMessage, reason: str,
-                    attempts: int) -> None:
-    """Mark the delivery failed and tell its case, in one transaction."""
-    followups = Followups()
-    with ctx.sessions.begin() as session:
-        row, case = lock_case(session, case_id)
-        changed = session.execute(
-            update(Delivery).where(Delivery.id == message.delivery_id,
-                                   Delivery.state == "queued")
-            .values(state="failed", last_error=reason[:500], lease_until=None,
-                    attempts=Delivery.attempts + attempts)).rowcount
-        if changed:
-            apply_in_session(session, ctx, row, case,
-                             DeliveryFailed(message.delivery_id, reason), followups)
-    followups.enqueue(ctx)
+def _reason(outcome: Outcome) -> str:
+    return (outcome.failure.reason if outcome.failure else "")[:500]

@@ -1,6 +1,11 @@
-"""The domain's Directory, answered from the database inside the case's transaction."""
+"""The domain's Directory, answered from the database inside the deciding transaction.
 
-from collections.abc import Sequence
+One instance serves a whole batch of decisions, so its answers are remembered: the
+liaisons of a school and the officers of a district are read once per batch, and the last
+flash SMS per number is read for all the batch's numbers in one query.
+"""
+
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -13,18 +18,25 @@ class SqlDirectory:
     def __init__(self, session: Session):
         self._session = session
         self._reserved: dict[str, int] = {}
+        self._liaisons: dict[str, list[str]] = {}
+        self._officers: dict[str | None, list[str]] = {}
+        self._flashes: dict[str, datetime | None] = {}
 
     def liaisons(self, school: str) -> Sequence[str]:
-        query = select(User.name).where(User.role == "liaison", User.school == school,
-                                        User.disabled.is_(False)).order_by(User.name)
-        return list(self._session.scalars(query))
+        if school not in self._liaisons:
+            query = select(User.name).where(User.role == "liaison", User.school == school,
+                                            User.disabled.is_(False)).order_by(User.name)
+            self._liaisons[school] = list(self._session.scalars(query))
+        return self._liaisons[school]
 
     def officers(self, district: str | None) -> Sequence[str]:
-        scope = User.district.is_(None) if district is None else or_(
-            User.district == district, User.district.is_(None))
-        query = select(User.name).where(User.role == "officer", User.disabled.is_(False),
-                                        scope).order_by(User.name)
-        return list(self._session.scalars(query))
+        if district not in self._officers:
+            scope = User.district.is_(None) if district is None else or_(
+                User.district == district, User.district.is_(None))
+            query = select(User.name).where(User.role == "officer", User.disabled.is_(False),
+                                            scope).order_by(User.name)
+            self._officers[district] = list(self._session.scalars(query))
+        return self._officers[district]
 
     def free_team(self, district: str | None) -> str | None:
         """The least busy team with room, locked so that no other case takes the same place."""
@@ -46,10 +58,24 @@ class SqlDirectory:
         return best[0]
 
     def last_flash_at(self, msisdn: str) -> datetime | None:
-        query = select(func.max(Delivery.created_at)).where(
-            Delivery.channel == "flash_sms", Delivery.recipient == msisdn,
-            Delivery.state.in_(("queued", "sent")))
-        return self._session.scalar(query)
+        if msisdn not in self._flashes:
+            self.prefetch_flashes([msisdn])
+        return self._flashes[msisdn]
+
+    def prefetch_flashes(self, msisdns: Iterable[str]) -> None:
+        wanted = sorted(set(msisdns) - set(self._flashes))
+        if not wanted:
+            return
+        self._flashes.update(dict.fromkeys(wanted))
+        query = (select(Delivery.recipient, func.max(Delivery.created_at))
+                 .where(Delivery.channel == "flash_sms", Delivery.recipient.in_(wanted),
+                        Delivery.state.in_(("queued", "sent")))
+                 .group_by(Delivery.recipient))
+        self._flashes.update({recipient: at for recipient, at in self._session.execute(query)})
+
+    def flash_sent(self, msisdn: str, at: datetime) -> None:
+        """A flash SMS decided in this batch counts for the rest of the batch."""
+        self._flashes[msisdn] = at
 
 
 def open_dispatches(session: Session, team_ids: Sequence[str]) -> dict[str, int]:

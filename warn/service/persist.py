@@ -1,5 +1,10 @@
-"""Writing one decision of the domain: the case row, its deliveries, timeline and timer."""
+"""Writing decisions of the domain: case rows, deliveries, timeline entries and timers.
 
+A `Writer` collects the writes of many decisions in one transaction and lets SQLAlchemy
+send them as a few multi-row statements at flush, instead of round trips per case.
+"""
+
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import update
@@ -11,35 +16,60 @@ from warn.service.messages import BodyRenderer
 from warn.store.models import CaseRow, Delivery, TimelineEntry, Timer
 
 
-def save_decision(session: Session, row: CaseRow | None, before: Case | None, case: Case,
-                  effects: list[Effect], now: datetime, *, resync_timer: bool = False
-                  ) -> list[str]:
-    """Persist the case and carry out the effects; return the ids of deliveries to send.
+@dataclass
+class Writer:
+    session: Session
+    new_deliveries: list[str] = field(default_factory=list)
+    # case id -> the deadline its one pending timer must have (None: no timer)
+    _timers: dict[str, datetime | None] = field(default_factory=dict)
+    _fresh_cases: set[str] = field(default_factory=set)
 
-    `resync_timer` replaces the case's timer even when the deadline did not move: a timer
-    that fired and found nothing due must still leave a pending one behind."""
-    row = _write_case(session, row, case, now)
-    session.flush()
-    renderer = BodyRenderer(session, case)
-    new_deliveries: list[str] = []
-    for effect in effects:
+    def save(self, row: CaseRow | None, before: Case | None, case: Case,
+             effects: list[Effect], now: datetime, *, resync_timer: bool = False) -> CaseRow:
+        """Write one decision; returns the case's row (new for a new case).
+
+        `resync_timer` replaces the case's timer even when the deadline did not move: a
+        timer that fired and found nothing due must still leave a pending one behind."""
+        if row is None:
+            self._fresh_cases.add(case.id)
+        row = _write_case(self.session, row, case, now)
+        renderer = BodyRenderer(self.session, case)
+        for effect in effects:
+            self._carry_out(effect, case, renderer, now)
+        due = next_deadline(case)
+        if case.id in self._timers or resync_timer or before is None or (
+                next_deadline(before) != due):
+            self._timers[case.id] = due
+        return row
+
+    def _carry_out(self, effect: Effect, case: Case, renderer: BodyRenderer,
+                   now: datetime) -> None:
         if isinstance(effect, Send):
-            session.add(_delivery_row(case, effect, renderer.body(effect), now))
-            new_deliveries.append(effect.delivery_id)
+            self.session.add(_delivery_row(case, effect, renderer.body(effect), now))
+            self.new_deliveries.append(effect.delivery_id)
         elif isinstance(effect, Note):
-            session.add(TimelineEntry(case_id=case.id, at=effect.at, type=effect.type,
-                                      actor=effect.actor, detail=effect.detail))
+            self.session.add(TimelineEntry(case_id=case.id, at=effect.at, type=effect.type,
+                                           actor=effect.actor, detail=effect.detail))
         elif isinstance(effect, CloseDispatch):
-            session.execute(update(Delivery).where(Delivery.id == effect.delivery_id)
-                            .values(dispatch_open=False))
+            self.session.execute(update(Delivery).where(Delivery.id == effect.delivery_id)
+                                 .values(dispatch_open=False))
         elif isinstance(effect, CancelQueued):
-            session.flush()
-            session.execute(update(Delivery).where(Delivery.case_id == case.id,
-                                                   Delivery.state == "queued")
-                            .values(state="cancelled"))
-    unchanged = next_deadline(before) if before is not None and not resync_timer else None
-    _sync_timer(session, case, unchanged)
-    return new_deliveries
+            self.session.execute(update(Delivery).where(Delivery.case_id == case.id,
+                                                        Delivery.state == "queued")
+                                 .values(state="cancelled"))
+
+    def finish(self) -> None:
+        """Replace the timers of every case whose deadline moved, then flush everything."""
+        stale = [case_id for case_id in self._timers if case_id not in self._fresh_cases]
+        self.session.flush()
+        if stale:
+            self.session.execute(update(Timer).where(Timer.case_id.in_(stale),
+                                                     Timer.status == "pending")
+                                 .values(status="cancelled"))
+        self.session.add_all(Timer(case_id=case_id, due_at=due, status="pending")
+                             for case_id, due in self._timers.items() if due is not None)
+        self._timers.clear()
+        self.session.flush()
 
 
 def _write_case(session: Session, row: CaseRow | None, case: Case, now: datetime) -> CaseRow:
@@ -63,16 +93,5 @@ def _write_case(session: Session, row: CaseRow | None, case: Case, now: datetime
 
 def _delivery_row(case: Case, send: Send, body: str, now: datetime) -> Delivery:
     return Delivery(id=send.delivery_id, case_id=case.id, stage=send.stage, channel=send.channel,
-                    recipient=send.recipient, body=body, state="queued", attempts=0,
+                    recipient=send.recipient, body=body, state="queued", attempts=0, rounds=0,
                     created_at=now, dispatch_open=send.channel == "mobile_team")
-
-
-def _sync_timer(session: Session, case: Case, previous_due: datetime | None) -> None:
-    """Keep exactly one pending timer per case, at the domain's next deadline."""
-    due = next_deadline(case)
-    if due is not None and due == previous_due:
-        return
-    session.execute(update(Timer).where(Timer.case_id == case.id, Timer.status == "pending")
-                    .values(status="cancelled"))
-    if due is not None:
-        session.add(Timer(case_id=case.id, due_at=due, status="pending"))
