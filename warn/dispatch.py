@@ -1,0 +1,79 @@
+"""Publishing work to the Celery workers, coalesced.
+
+Celery moves a few hundred messages a second on a small machine, so one message per
+signal or per delivery would cap the whole system there. Ids handed over within a few
+milliseconds of each other travel together in one message instead; the workers handle a
+message's ids as one batch. A publish that fails (broker down) is logged, not raised: the
+rows are already committed, and the scheduler re-drives them within seconds.
+"""
+
+import atexit
+import logging
+import threading
+from collections.abc import Sequence
+
+log = logging.getLogger(__name__)
+WINDOW_S = 0.005
+MAX_IDS_PER_MESSAGE = 500
+
+
+class CeleryDispatcher:
+    def __init__(self, window_s: float = WINDOW_S):
+        self._window_s = window_s
+        self._pending: dict[str, list[object]] = {}
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def process_signals(self, signal_ids: Sequence[str]) -> None:
+        self._add("process_signals", signal_ids)
+
+    def deliver(self, delivery_ids: Sequence[str]) -> None:
+        self._add("deliver", delivery_ids)
+
+    def fire_timers(self, timer_ids: Sequence[int]) -> None:
+        self._add("fire_timers", timer_ids)
+
+    def assign_teams(self) -> None:
+        _publish("assign_teams")
+
+    def _add(self, task: str, ids: Sequence[object]) -> None:
+        if not ids:
+            return
+        with self._lock:
+            self._pending.setdefault(task, []).extend(ids)
+            self._ensure_thread()
+        self._wake.set()
+
+    def _ensure_thread(self) -> None:
+        # Started on first use, never at import: prefork workers fork after importing.
+        if self._thread is None or not self._thread.is_alive():
+            self._thread = threading.Thread(target=self._run, name="warn-publisher",
+                                            daemon=True)
+            self._thread.start()
+            atexit.register(self.flush)
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait()
+            self._wake.clear()
+            threading.Event().wait(self._window_s)
+            self.flush()
+
+    def flush(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        for task, ids in pending.items():
+            unique = list(dict.fromkeys(ids))
+            for start in range(0, len(unique), MAX_IDS_PER_MESSAGE):
+                _publish(task, unique[start:start + MAX_IDS_PER_MESSAGE])
+
+
+def _publish(task: str, *args: object) -> None:
+    from workers import tasks
+
+    try:
+        getattr(tasks, task).delay(*args)
+    except Exception:
+        log.warning("could not publish %s; the scheduler will re-drive it", task,
+                    exc_info=True)
