@@ -51,11 +51,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
 
     from warn.api.app import create_app
     from warn.embedded import EmbeddedRuntime
-    from warn.runtime import context
+    from warn.runtime import coalesce_publishing, context
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     _migrate()
     ctx = _context()
+    coalesce_publishing()
     embedded = EmbeddedRuntime(ctx) if settings_from_env().embedded else None
     if embedded:
         embedded.start()

@@ -18,8 +18,12 @@ MAX_IDS_PER_MESSAGE = 500
 
 
 class CeleryDispatcher:
-    def __init__(self, window_s: float = WINDOW_S):
-        self._window_s = window_s
+    """`window_s` 0 publishes at once, from the caller's thread: what workers and the
+    scheduler want (their messages already carry whole batches; and a publishing thread
+    inside a forked pool process is not something to rely on). `warn serve` coalesces."""
+
+    def __init__(self, window_s: float = 0.0):
+        self.window_s = window_s
         self._pending: dict[str, list[object]] = {}
         self._lock = threading.Lock()
         self._wake = threading.Event()
@@ -40,6 +44,9 @@ class CeleryDispatcher:
     def _add(self, task: str, ids: Sequence[object]) -> None:
         if not ids:
             return
+        if not self.window_s:
+            _publish(task, list(ids))
+            return
         with self._lock:
             self._pending.setdefault(task, []).extend(ids)
             self._ensure_thread()
@@ -57,7 +64,7 @@ class CeleryDispatcher:
         while True:
             self._wake.wait()
             self._wake.clear()
-            threading.Event().wait(self._window_s)
+            threading.Event().wait(self.window_s)
             self.flush()
 
     def flush(self) -> None:

@@ -1,6 +1,5 @@
 """Building the process-wide service context from the environment (CONTRACT §1)."""
 
-import logging
 from functools import cache
 
 from warn.channels.registry import gateways
@@ -10,8 +9,6 @@ from warn.policy_file import load_policy
 from warn.render import check_templates
 from warn.service.context import Context
 from warn.store.db import make_engine, session_factory
-
-log = logging.getLogger(__name__)
 
 
 def build_context(settings: Settings) -> Context:
@@ -30,3 +27,12 @@ def context() -> Context:
     settings = settings_from_env()
     configure(settings.broker_url or "memory://")
     return build_context(settings)
+
+
+def coalesce_publishing() -> None:
+    """For `warn serve`: ids from requests a few milliseconds apart share one message."""
+    from warn.dispatch import WINDOW_S
+
+    dispatcher = context().dispatcher
+    if isinstance(dispatcher, CeleryDispatcher):
+        dispatcher.window_s = WINDOW_S
