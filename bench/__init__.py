@@ -1,0 +1,1 @@
+"""Benchmarks of warn: figures printed as a table, not timed tests (`python -m bench`)."""

@@ -1,0 +1,130 @@
+"""The measured figures: ingest, end to end, latency, soak. Each returns table rows."""
+
+import time
+from dataclasses import dataclass
+
+import httpx
+import psycopg
+
+from bench.gateway import count_lines, first_flashes, percentile
+from bench.load import drive, flood
+from bench.stack import BenchStack, rss_mb
+
+
+@dataclass
+class Row:
+    figure: str
+    value: float
+    unit: str
+    limit: float | None = None
+    limit_name: str = ""
+    note: str = ""
+
+
+def wait_drained(stack: BenchStack, expected: int, timeout_s: float = 120) -> float:
+    """Seconds until the gateway holds `expected` records (raises if it never does)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout_s:
+        if count_lines(stack.gateway_log) >= expected:
+            return time.monotonic() - start
+        time.sleep(0.05)
+    raise RuntimeError(f"gateway has {count_lines(stack.gateway_log)} of {expected} records")
+
+
+def ingest(stack: BenchStack, token: str, quick: bool) -> list[Row]:
+    singles = flood(stack.base_url, token, total=1000 if quick else 4000, batch=1, clients=16,
+                    prefix="single")
+    wait_drained(stack, count_lines(stack.gateway_log) and len(singles.accepted_at))
+    done = count_lines(stack.gateway_log)
+    batches = flood(stack.base_url, token, total=10_000 if quick else 40_000, batch=1000,
+                    clients=4, prefix="batch")
+    wait_drained(stack, done + len(batches.accepted_at))
+    return [Row("ingest, single POSTs (16 clients)", singles.rate, "signals/s",
+                note=f"{singles.errors} errors"),
+            Row("ingest, batches of 1,000 (4 clients)", batches.rate, "signals/s",
+                note=f"{batches.errors} errors")]
+
+
+def sustained(stack: BenchStack, token: str, quick: bool) -> list[Row]:
+    """The highest offered rate whose flash SMS all reach the gateway within 3 s of the
+    load's end: above it a backlog grows."""
+    best, best_note = 0.0, "none"
+    seconds = 8 if quick else 15
+    for rate in (1000, 1500, 2000, 2500, 3000, 3500):
+        before = count_lines(stack.gateway_log)
+        load = drive(stack.base_url, token, rate=rate, seconds=seconds, batch=500,
+                     prefix=f"sus{rate}", clients=8)
+        ended = time.monotonic()
+        try:
+            wait_drained(stack, before + len(load.accepted_at), timeout_s=60)
+        except RuntimeError:
+            break
+        lag = time.monotonic() - ended
+        if load.rate < rate * 0.95 or lag > 3.0:
+            best_note += f"; at {rate}/s: offered {load.rate:.0f}/s, lag {lag:.1f}s"
+            break
+        best, best_note = load.rate, f"lag after load {lag:.1f}s"
+    return [Row("end to end, sustained (batch ingest)", best, "signals/s", note=best_note)]
+
+
+def latency(stack: BenchStack, token: str, quick: bool, rate: float = 500) -> list[Row]:
+    load = drive(stack.base_url, token, rate=rate, seconds=10 if quick else 30, batch=1,
+                 prefix="lat", clients=64)
+    time.sleep(3)
+    flashes = first_flashes(stack.gateway_log)
+    waits = [(flashes[m] - at) * 1000 for m, at in load.accepted_at.items() if m in flashes]
+    lost = len(load.accepted_at) - len(waits)
+    note = f"offered {load.rate:.0f}/s single POSTs, {lost} without a flash"
+    return [Row(f"202 → flash SMS at {rate:.0f}/s, p50", percentile(waits, 0.5), "ms",
+                note=note),
+            Row(f"202 → flash SMS at {rate:.0f}/s, p99", percentile(waits, 0.99), "ms"),
+            Row(f"202 → flash SMS at {rate:.0f}/s, max", max(waits, default=float("nan")),
+                "ms")]
+
+
+def soak(stack: BenchStack, token: str, minutes: float, rate: float = 300) -> list[Row]:
+    """A steady rate for `minutes`: memory of the server and workers, and the backlog."""
+    servers, workers = stack.pids("serve"), stack.pids("worker")
+    start_rss = (rss_mb(servers), rss_mb(workers))
+    backlog = []
+    rounds = max(1, int(minutes * 2))
+    for n in range(rounds):
+        drive(stack.base_url, token, rate=rate, seconds=minutes * 60 / rounds, batch=1,
+              prefix=f"soak{n}", clients=32)
+        backlog.append(_backlog(stack))
+    end_rss = (rss_mb(servers), rss_mb(workers))
+    grew = backlog[-1] > max(backlog[0], rate)  # more than a second's worth, and rising
+    return [Row("soak: server RSS start → end", end_rss[0], "MB",
+                note=f"start {start_rss[0]:.0f} MB ({_change(start_rss[0], end_rss[0])})"),
+            Row("soak: workers RSS start → end", end_rss[1], "MB",
+                note=f"start {start_rss[1]:.0f} MB ({_change(start_rss[1], end_rss[1])})"),
+            Row("soak: backlog at the end", backlog[-1], "items",
+                note=f"{minutes:g} min at {rate:.0f}/s; samples {backlog}; "
+                     + ("GREW" if grew else "flat"))]
+
+
+def _change(before: float, after: float) -> str:
+    return f"{(after - before) / before * 100:+.1f} %" if before else "n/a"
+
+
+def _backlog(stack: BenchStack) -> int:
+    with psycopg.connect(stack.database_url) as db:
+        signals = db.execute("SELECT count(*) FROM signals WHERE state = 'received'").fetchone()
+        queued = db.execute("SELECT count(*) FROM deliveries WHERE state = 'queued'").fetchone()
+    return int(signals[0] if signals else 0) + int(queued[0] if queued else 0)
+
+
+def page_latency(stack: BenchStack, token: str, case_id: str, rounds: int = 50
+                 ) -> tuple[float, float]:
+    """Median ms of the officer queue (open cases, first page) and of one case lookup."""
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=stack.base_url, headers=headers, timeout=30) as client:
+        def timed(path: str) -> float:
+            samples = []
+            for _ in range(rounds):
+                start = time.perf_counter()
+                assert client.get(path).status_code == 200
+                samples.append((time.perf_counter() - start) * 1000)
+            return percentile(samples, 0.5)
+
+        return timed("/v1/cases?state=open&limit=50"), timed(f"/v1/cases/{case_id}")

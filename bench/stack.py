@@ -1,0 +1,152 @@
+"""The distributed stack for a benchmark: a PostgreSQL database and a Redis db number of
+its own, `warn serve`, N `warn worker` processes and `warn scheduler`, always torn down."""
+
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import psycopg
+import redis
+
+PG_ADMIN = os.environ.get("WARN_BENCH_PG", "postgresql://127.0.0.1:5432/test")
+REDIS_ADMIN = os.environ.get("WARN_BENCH_REDIS", "redis://127.0.0.1:6379")
+WARN = [sys.executable, "-m", "warn"]
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class BenchStack:
+    workers: int = 2
+    folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="warn-bench-")))
+    port: int = field(default_factory=free_port)
+    database: str = field(default_factory=lambda: f"warn_bench_{secrets.token_hex(4)}")
+    redis_db: int = 0
+    processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+
+    @property
+    def database_url(self) -> str:
+        return PG_ADMIN.rsplit("/", 1)[0] + f"/{self.database}"
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def gateway_log(self) -> Path:
+        return self.folder / "gateway.ndjson"
+
+    def env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WARN_")}
+        env.update(WARN_DATABASE_URL=self.database_url, WARN_MOCK_LOG=str(self.gateway_log),
+                   WARN_BROKER_URL=f"{REDIS_ADMIN}/{self.redis_db}", PYTHONUNBUFFERED="1")
+        return env
+
+    def __enter__(self) -> "BenchStack":
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{self.database}"')
+        self.redis_db = _claim_redis_db()
+        self.cli("db", "upgrade")
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.stop_all()
+        redis.Redis.from_url(f"{REDIS_ADMIN}/{self.redis_db}").flushdb()
+        redis.Redis.from_url(f"{REDIS_ADMIN}/0").delete(f"warn-test-db:{self.redis_db}")
+        with psycopg.connect(PG_ADMIN, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)')
+
+    def cli(self, *args: str) -> str:
+        done = subprocess.run([*WARN, *args], env=self.env(), capture_output=True, text=True,
+                              timeout=300, check=False, cwd=self.folder)
+        if done.returncode:
+            raise RuntimeError(f"warn {' '.join(args)} failed:\n{done.stderr[-2000:]}")
+        return done.stdout
+
+    def token(self, name: str, role: str, *options: str) -> str:
+        return self.cli("user", "add", name, "--role", role, *options).strip().splitlines()[-1]
+
+    def start(self, with_scheduler: bool = True) -> None:
+        self._spawn("serve", "serve", "--port", str(self.port))
+        for n in range(self.workers):
+            self._spawn(f"worker-{n}", "worker", "--concurrency", "1")
+        if with_scheduler:
+            self._spawn("scheduler", "scheduler")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{self.base_url}/healthz", timeout=1).status_code == 200:
+                    time.sleep(1.0)  # let the workers connect to the broker
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        raise RuntimeError("warn serve did not come up")
+
+    def _spawn(self, name: str, *args: str) -> None:
+        log = (self.folder / f"{name}.log").open("wb")
+        self.processes[name] = subprocess.Popen(
+            [*WARN, *args], env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            cwd=self.folder, start_new_session=True)
+
+    def stop_all(self) -> None:
+        for process in self.processes.values():
+            _signal_group(process, signal.SIGTERM)
+        for process in self.processes.values():
+            try:
+                process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                _signal_group(process, signal.SIGKILL)
+                process.wait()
+        self.processes.clear()
+
+    def pids(self, prefix: str) -> list[int]:
+        """The pids of a process and its children (a Celery worker forks its pool)."""
+        found = []
+        for name, process in self.processes.items():
+            if name.startswith(prefix):
+                found.append(process.pid)
+                children = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+                if children.exists():
+                    found += [int(pid) for pid in children.read_text().split()]
+        return found
+
+
+def rss_mb(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return total / 1024
+
+
+def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
+    try:
+        os.killpg(process.pid, sig)
+    except ProcessLookupError:
+        pass
+
+
+def _claim_redis_db() -> int:
+    admin = redis.Redis.from_url(f"{REDIS_ADMIN}/0")
+    for number in range(15, 0, -1):
+        if admin.set(f"warn-test-db:{number}", os.getpid(), nx=True, ex=7200):
+            redis.Redis.from_url(f"{REDIS_ADMIN}/{number}").flushdb()
+            return number
+    raise RuntimeError("no free Redis db number")
