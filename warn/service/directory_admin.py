@@ -4,10 +4,10 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from warn.service.context import Context
-from warn.store.models import School, Team, User
+from warn.store.models import School, Team, User, WebSession
 
 ROLES = ("feed", "officer", "liaison", "team", "admin")
 
@@ -64,11 +64,14 @@ def _check_user(role: str, school: str | None, team: str | None) -> None:
 
 
 def disable_user(ctx: Context, name: str) -> None:
+    """Revoke the user: its API token and its console sessions stop working at once."""
     with ctx.sessions.begin() as session:
         user = session.get(User, name)
         if user is None:
             raise AdminError(f"no user named '{name}'")
         user.disabled = True
+        # Its console sign-ins end with it, in the same transaction.
+        session.execute(delete(WebSession).where(WebSession.user_name == name))
 
 
 def user_for_token(ctx: Context, token: str) -> User | None:

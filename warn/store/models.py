@@ -66,6 +66,21 @@ class User(Base):
     disabled: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime]
     password_hash: Mapped[str | None] = mapped_column(String)
+    # Console sign-in lockout: consecutive failures, and until when sign-in is refused.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    locked_until: Mapped[datetime | None]
+
+
+class WebSession(Base):
+    """A console sign-in. The cookie carries a random token; only its sha256 is kept here,
+    so a copy of the table cannot be replayed as cookies."""
+
+    __tablename__ = "web_sessions"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the token
+    user_name: Mapped[str] = mapped_column(ForeignKey("users.name"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime]
 
 
 class SignalRow(Base):
