@@ -38,7 +38,10 @@ def main() -> None:
                 ("timers", lambda: heavy.timers(stack, args.timers, args.due)),
                 ("soak", lambda: figures.soak(stack, feed, args.soak_minutes))):
             console.log(f"measuring {name} …")
-            rows += step()
+            measured = step()
+            for row in measured:
+                console.log(f"  {row.figure}: {row.value:,.1f} {row.unit} {row.note}")
+            rows += measured
         stack.stop_all()
         console.log("measuring the limits …")
         rows += [limits.celery_noop(stack), limits.raw_insert(stack)]

@@ -1,6 +1,7 @@
 """The distributed stack for a benchmark: a PostgreSQL database and a Redis db number of
 its own, `warn serve`, N `warn worker` processes and `warn scheduler`, always torn down."""
 
+import contextlib
 import os
 import secrets
 import signal
@@ -137,10 +138,8 @@ def rss_mb(pids: list[int]) -> float:
 
 
 def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    except ProcessLookupError:
-        pass
 
 
 def _claim_redis_db() -> int:
