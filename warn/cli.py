@@ -172,6 +172,34 @@ def user_disable(name: str) -> None:
     typer.echo(f"user {name} disabled")
 
 
+@user_app.command("passwd")
+def user_passwd(name: str) -> None:
+    """Set a user's console password, read from stdin (asked twice on a terminal), never
+    from the command line where other users and the shell history would see it."""
+    from warn.console.accounts import set_password
+    from warn.console.passwords import WeakPassword
+    from warn.service.directory_admin import AdminError
+
+    _migrate()
+    password = _read_password()
+    try:
+        set_password(_context(), name, password)
+    except (AdminError, WeakPassword) as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"password set for {name}")
+
+
+def _read_password() -> str:
+    import getpass
+
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Again: ") != first:
+        raise _fail("the two passwords differ; nothing was changed")
+    return first
+
+
 @app.command()
 def ingest(file: Annotated[Path, typer.Argument(metavar="FILE.ndjson", exists=True,
                                                  dir_okay=False, readable=True)]) -> None:

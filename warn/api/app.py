@@ -23,5 +23,9 @@ def create_app(get_context: Callable[[], Context]) -> FastAPI:
     install_error_handlers(app)
     for module in (signals, cases, deliveries, ops):
         app.include_router(module.router)
+    # Imported here: the console is built on this package's modules (auth, scope, audit).
+    from warn.console import install_console
+
+    install_console(app)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     return app

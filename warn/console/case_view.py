@@ -1,0 +1,89 @@
+"""Everything the case page shows, as plain dicts and lists: the subject, the signals, the
+ladder's stages, every delivery with its body and results, and the timeline."""
+
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from warn.api import queries
+from warn.api.auth import Principal
+from warn.api.scope import ACTORS, sees_duty_pages
+from warn.api.views import for_reader
+from warn.console import labels
+from warn.console.digest import digest, stage_words
+from warn.console.formats import signal_facts
+from warn.domain.case import (
+    CHANNEL_RESULTS,
+    DECISIVE_CHANNELS,
+    OFFICER_OUTCOMES,
+    Case,
+    Stage,
+    case_from_dict,
+)
+from warn.store.models import CaseRow, Delivery, DeliveryResult, School
+
+View = dict[str, Any]
+
+
+def case_view(session: Session, user: Principal, row: CaseRow) -> View:
+    case = case_from_dict(row.aggregate)
+    signals = queries.signals(session, case.signal_ids)
+    school = session.get(School, case.subject.school) if case.subject.school else None
+    schools = {school.id: school.name} if school else {}
+    view = {
+        "head": digest(case, signals[-1] if signals else None, schools),
+        "signals": [{"id": s.id, "kind": s.kind, "observed_at": s.observed_at,
+                     "received_at": s.received_at,
+                     "facts": signal_facts(dict((s.payload or {}).get("attributes") or {}))}
+                    for s in signals],
+        "stages": [stage_view(case, stage) for stage in case.stages],
+        "deliveries": [delivery_view(user, d, results) for d, results in
+                       queries.case_deliveries(session, row.id,
+                                               duty_pages=sees_duty_pages(user))],
+        "timeline": [{"at": t.at, "type": labels.label(labels.TIMELINE, t.type),
+                      "raw_type": t.type, "actor": t.actor, "detail": t.detail}
+                     for t in queries.timeline(session, row.id)],
+        "actions": actions_view(case) if user.role in ACTORS else None,
+        "version": row.version,
+    }
+    shown: View = for_reader(user, view, case.subject.msisdn)
+    return shown
+
+
+def stage_view(case: Case, stage: Stage) -> View:
+    words = stage_words(case, stage) or {}
+    return {**words, "tier": stage.tier, "current": stage.index == case.current,
+            "reached_at": stage.reached_at, "started_at": stage.started_at,
+            "confirm_due": stage.confirm_due, "wait_due": stage.wait_due,
+            "ack_due": stage.ack_due, "overdue": stage.overdue,
+            "deadline": stage.deadline(), "after_upgrade": stage.after_upgrade}
+
+
+def delivery_view(user: Principal, row: Delivery, results: list[DeliveryResult]) -> View:
+    # Officers report for the people on decisive channels (the 96110 desk are officers);
+    # flash SMS receipts come from the carrier, duty pages are the officers' own.
+    decisive = user.role in ACTORS and row.channel in DECISIVE_CHANNELS
+    options = CHANNEL_RESULTS[row.channel] if decisive else ()
+    return {"id": row.id, "stage": row.stage, "channel": row.channel,
+            "channel_label": labels.label(labels.CHANNELS, row.channel),
+            "recipient": row.recipient, "body": row.body, "state": row.state,
+            "state_label": labels.label(labels.DELIVERY_STATES, row.state),
+            "attempts": row.attempts, "created_at": row.created_at, "sent_at": row.sent_at,
+            "last_error": row.last_error,
+            "results": [{"result": r.result, "label": labels.label(labels.RESULTS, r.result),
+                         "note": r.note, "actor": r.actor, "at": r.at} for r in results],
+            "options": [(result, labels.label(labels.RESULTS, result)) for result in options]}
+
+
+def actions_view(case: Case) -> View | None:
+    """What an officer can do now; None once the case is resolved."""
+    if case.state == "resolved":
+        return None
+    stage = case.current_stage()
+    awaiting = stage if stage is not None and stage.state == "awaiting_confirmation" else None
+    return {
+        "awaiting": stage_view(case, awaiting) if awaiting else None,
+        "can_escalate": stage is not None and stage.state in ("pending",
+                                                              "awaiting_confirmation", "active"),
+        "outcomes": [(o, labels.label(labels.OUTCOMES, o)) for o in OFFICER_OUTCOMES],
+    }

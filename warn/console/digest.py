@@ -1,0 +1,130 @@
+"""A case in a few words for lists (queue, school and team pages): who, what happened, where
+the ladder stands and its next deadline. Parsing a case's aggregate costs far more than the
+query, and the queue is polled every second: digests are cached by (case id, version),
+which changes with every write to the case."""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from warn.console import labels
+from warn.console.formats import iso, signal_facts
+from warn.domain.case import Case, Stage, case_from_dict, flags
+from warn.labels import kind_label
+from warn.store.models import CaseRow, School, SignalRow
+
+Digest = dict[str, Any]
+_CACHE_SIZE = 4096
+
+
+class _Cache:
+    def __init__(self) -> None:
+        self._items: OrderedDict[tuple[str, int], Digest] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, int]) -> Digest | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: tuple[str, int], value: Digest) -> None:
+        with self._lock:
+            self._items[key] = value
+            while len(self._items) > _CACHE_SIZE:
+                self._items.popitem(last=False)
+
+
+_cache = _Cache()
+
+
+def digests(session: Session, keys: Iterable[tuple[str, int]]) -> dict[str, Digest]:
+    """The digest of each (case id, version), parsing only the cases not cached yet."""
+    wanted = list(keys)
+    found = {case_id: d for case_id, version in wanted
+             if (d := _cache.get((case_id, version))) is not None}
+    missing = [case_id for case_id, _ in wanted if case_id not in found]
+    if missing:
+        rows = list(session.scalars(select(CaseRow).where(CaseRow.id.in_(missing))))
+        cases = [case_from_dict(row.aggregate) for row in rows]
+        latest = _latest_signals(session, cases)
+        schools = _school_names(session, {c.subject.school for c in cases if c.subject.school})
+        for row, case in zip(rows, cases, strict=True):
+            made = digest(case, latest.get(case.id), schools)
+            _cache.put((row.id, row.version), made)
+            found[row.id] = made
+    return found
+
+
+def digest(case: Case, latest: SignalRow | None, schools: dict[str, str]) -> Digest:
+    subject = case.subject
+    attributes = dict((latest.payload or {}).get("attributes") or {}) if latest else {}
+    stage = case.current_stage()
+    return {
+        "id": case.id, "tier": case.tier, "score": case.score, "state": case.state,
+        "outcome": case.outcome, "flags": flags(case), "msisdn": subject.msisdn,
+        "name": subject.name, "school": schools.get(subject.school or "", subject.school),
+        "student_no": subject.student_no, "location": subject.location,
+        "district": subject.district,
+        "kinds": [kind_label(kind) for kind in case.kind_scores],
+        "latest_kind": latest.kind if latest else None,
+        "latest_at": iso(latest.observed_at) if latest else "",
+        "facts": signal_facts(attributes), "ongoing_call": bool(attributes.get("ongoing")),
+        "opened_at": iso(case.opened_at), "resolved_at": iso(case.resolved_at),
+        "stage": stage_words(case, stage), "deadline": deadline_of(case, stage),
+    }
+
+
+def stage_words(case: Case, stage: Stage | None) -> dict[str, Any] | None:
+    if stage is None:
+        return None
+    ladder = case.policy.ladders[stage.tier]
+    return {"index": stage.index, "step": stage.position + 1, "steps": len(ladder),
+            "channels": [labels.label(labels.CHANNELS, c) for c in stage.spec.send],
+            "state": stage.state, "state_label": labels.label(labels.STAGE_STATES, stage.state),
+            "waiting_team": stage.waiting_team}
+
+
+def deadline_of(case: Case, stage: Stage | None) -> dict[str, Any] | None:
+    """What the clock will do next to this case, and when (None: nothing by itself)."""
+    if case.state == "resolved":
+        return None
+    if case.ladder == "ended":
+        return _deadline("自动结案", case.last_signal_at + case.policy.case_window)
+    if stage is None:
+        return None
+    if stage.state == "awaiting_confirmation" and stage.confirm_due is not None:
+        # Overdue keeps counting: the page shows how long past the deadline it is.
+        return _deadline("确认时限", stage.confirm_due, urgent=True)
+    due = stage.deadline()
+    if due is None:
+        return None
+    if stage.ack_due is not None and due == stage.ack_due:
+        return _deadline("回执时限", due)
+    last = stage.position + 1 >= len(case.policy.ladders[stage.tier])
+    return _deadline("阶梯用尽" if last else "自动升级", due)
+
+
+def _deadline(words: str, at: datetime, urgent: bool = False) -> dict[str, Any]:
+    return {"label": words, "at": iso(at), "urgent": urgent}
+
+
+def _latest_signals(session: Session, cases: list[Case]) -> dict[str, SignalRow]:
+    last_ids = {case.signal_ids[-1]: case.id for case in cases if case.signal_ids}
+    if not last_ids:
+        return {}
+    rows = session.scalars(select(SignalRow).where(SignalRow.id.in_(list(last_ids))))
+    return {last_ids[row.id]: row for row in rows}
+
+
+def _school_names(session: Session, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(School.id, School.name).where(School.id.in_(list(ids))))
+    return {school_id: name for school_id, name in rows}

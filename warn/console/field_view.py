@@ -1,0 +1,71 @@
+"""The cards of the school liaison and mobile team pages: the person, what happened, what
+to do, what was reported so far, and which results this user can report. Liaisons get the
+subject's number masked in every string of a card (CONTRACT §2); teams see it, since they
+have to reach the person."""
+
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from warn.api import queries
+from warn.api.views import for_reader
+from warn.console import labels, lists
+from warn.console.digest import digests
+from warn.console.sessions import ConsoleUser
+from warn.domain.case import ACK_RESULTS, CHANNEL_RESULTS
+from warn.service.context import Context
+from warn.store.models import Delivery, DeliveryResult, School
+
+Card = dict[str, Any]
+# Long enough to see what became of this evening's alerts, short enough to stay a to-do list.
+KEEP_RESOLVED = timedelta(hours=24)
+
+
+def field_keys(ctx: Context, user: ConsoleUser) -> lists.Keys:
+    with ctx.sessions() as session:
+        return lists.field_keys(session, user.principal, ctx.now() - KEEP_RESOLVED)
+
+
+def field_view(ctx: Context, user: ConsoleUser, keys: lists.Keys) -> dict[str, Any]:
+    with ctx.sessions() as session:
+        found = digests(session, keys)
+        ids = [case_id for case_id, _ in keys if case_id in found]
+        deliveries = lists.field_deliveries(session, user.principal, ids)
+        results = queries.results_of(session, [d.id for rows in deliveries.values()
+                                               for d in rows])
+        cards = [card(user, found[case_id], deliveries.get(case_id, []), results)
+                 for case_id in ids]
+        place = _place_name(session, user)
+    waiting = sum(1 for c in cards if c["open"] and not c["acknowledged"])
+    return {"cards": cards, "sig": lists.signature(keys), "place": place,
+            "counts": {"open": sum(1 for c in cards if c["open"]), "waiting": waiting}}
+
+
+def card(user: ConsoleUser, head: dict[str, Any], rows: list[Delivery],
+         results: dict[str, list[DeliveryResult]]) -> Card:
+    mine = rows[0] if rows else None  # the user's own delivery comes first
+    reported = sorted((r for row in rows for r in results.get(row.id, [])),
+                      key=lambda r: (r.at, r.id))
+    is_open = head["state"] == "open"
+    options = CHANNEL_RESULTS[mine.channel] if mine is not None and is_open else ()
+    made: Card = {
+        "head": head, "open": is_open, "delivery": mine.id if mine else None,
+        "body": mine.body if mine else "", "sent_at": mine.sent_at if mine else None,
+        "dispatch_open": bool(mine and mine.dispatch_open),
+        "acknowledged": any(r.result in ACK_RESULTS for r in reported),
+        "arrived": any(r.result == "arrived" for r in reported),
+        "reported": [{"label": labels.label(labels.RESULTS, r.result), "result": r.result,
+                      "actor": r.actor, "at": r.at, "note": r.note} for r in reported],
+        "options": [(o, labels.label(labels.RESULTS, o)) for o in options],
+    }
+    shown: Card = for_reader(user.principal, made, head["msisdn"])
+    return shown
+
+
+def _place_name(session: Session, user: ConsoleUser) -> str:
+    if user.role == "liaison" and user.principal.school:
+        school = session.get(School, user.principal.school)
+        return school.name if school else user.principal.school
+    return user.principal.team or ""
+

@@ -1,0 +1,140 @@
+"""`/cases/{id}`: one case for the duty room, and the officers' actions on it (confirm or
+decline a stage, escalate, record an outcome). An action that no longer applies — someone
+else was faster — answers 409 with the page as it is now and says so."""
+
+from collections.abc import Callable
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+
+from warn.api import queries
+from warn.api.audit import audit, audit_quietly
+from warn.api.auth import Ctx
+from warn.api.scope import ACTORS
+from warn.console.case_view import case_view
+from warn.console.formats import iso
+from warn.console.labels import RESULTS
+from warn.console.lists import signature
+from warn.console.sessions import ConsoleUser
+from warn.console.web import HOME, PageError, Poster, Viewer, not_found, redirect, render
+from warn.domain.events import InvalidResult, Rejected
+from warn.service import actions
+from warn.service.context import Context
+from warn.store.models import Delivery
+
+router = APIRouter(include_in_schema=False)
+Text = Annotated[str, Form(max_length=500)]
+
+NOTICES = {
+    "confirmed": "已确认，该级已派发。", "declined": "已否决，阶梯转到下一级。",
+    "escalated": "已手动升级到下一级。", "resolved": "已结案。", "result": "反馈已记录。",
+}
+STALE = {
+    "confirm": "这一级已不在等待确认——可能其他值班员刚刚处理过。下面是案件的最新状态。",
+    "decline": "这一级已不在等待确认——可能其他值班员刚刚处理过。下面是案件的最新状态。",
+    "escalate": "当前没有可以升级的阶段（案件可能已结案或阶梯已用尽）。",
+    "outcome": "案件已经结案——可能其他人刚刚记录了结果。下面是案件的最新状态。",
+}
+
+
+def _readable(ctx: Context, user: ConsoleUser, case_id: str) -> None:
+    if len(case_id) > 64:
+        raise not_found()
+    with ctx.sessions() as session:
+        if queries.readable_case(session, user.principal, case_id) is None:
+            raise not_found()
+
+
+def show_case(request: Request, ctx: Context, user: ConsoleUser, case_id: str,
+              status: int = 200, notice: dict[str, str] | None = None) -> HTMLResponse:
+    with ctx.sessions() as session:
+        row = queries.readable_case(session, user.principal, case_id)
+        if row is None:
+            raise not_found()
+        view = case_view(session, user.principal, row)
+    audit(ctx, user.principal, "console_case", case_id)
+    return render(request, "case.html", user, status, case=view, notice=notice,
+                  sig=_signature(ctx, case_id, view["version"]), now=iso(ctx.now()))
+
+
+def _signature(ctx: Context, case_id: str, version: int) -> str:
+    """Changes when the case or any of its deliveries (sent, failed) changes."""
+    with ctx.sessions() as session:
+        states = [(f"{d_id}/{state}", 0) for d_id, state in session.execute(
+            select(Delivery.id, Delivery.state).where(Delivery.case_id == case_id))]
+    return signature([(case_id, version)], states)
+
+
+@router.get("/cases/{case_id}", response_class=HTMLResponse)
+def case_page(request: Request, ctx: Ctx, user: Viewer, case_id: str, msg: str = "") -> Response:
+    _readable(ctx, user, case_id)
+    if user.role not in ACTORS:  # liaisons and teams work from their own pages
+        return redirect(f"{HOME[user.role]}#case-{case_id}")
+    words = NOTICES.get(msg) or (f"已反馈：{RESULTS[msg]}" if msg in RESULTS else None)
+    notice = {"kind": "ok", "text": words} if words else None
+    return show_case(request, ctx, user, case_id, notice=notice)
+
+
+@router.get("/cases/{case_id}/state.json")
+def case_state(ctx: Ctx, user: Viewer, case_id: str) -> dict[str, Any]:
+    """What the open page polls: a signature that changes when the case does."""
+    if len(case_id) > 64:
+        raise not_found(json=True)
+    with ctx.sessions() as session:
+        row = queries.readable_case(session, user.principal, case_id)
+        if row is None:
+            raise not_found(json=True)
+        version = row.version
+    return {"sig": _signature(ctx, case_id, version)}
+
+
+def _act(request: Request, ctx: Context, user: ConsoleUser, case_id: str, action: str,
+         done: str, run: Callable[[], object], **detail: Any) -> Response:
+    _readable(ctx, user, case_id)
+    if user.role not in ACTORS:
+        raise PageError(403, "无权处理", "您的岗位不能处理案件。")
+    try:
+        run()
+    except (Rejected, InvalidResult) as error:
+        status = 409 if isinstance(error, Rejected) else 422
+        audit_quietly(ctx, user.principal, action, case_id, status=status, error=str(error),
+                      via="console", **detail)
+        text = STALE[action] if status == 409 else "所选的结果不适用，请重新选择。"
+        return show_case(request, ctx, user, case_id, status, {"kind": "error", "text": text})
+    audit_quietly(ctx, user.principal, action, case_id, status=200, via="console", **detail)
+    return redirect(f"/cases/{case_id}?msg={done}")
+
+
+@router.post("/cases/{case_id}/confirm")
+def confirm(request: Request, ctx: Ctx, user: Poster, case_id: str,
+            stage: Annotated[int, Form()]) -> Response:
+    return _act(request, ctx, user, case_id, "confirm", "confirmed",
+                lambda: actions.confirm(ctx, case_id, stage, user.name), stage=stage)
+
+
+@router.post("/cases/{case_id}/decline")
+def decline(request: Request, ctx: Ctx, user: Poster, case_id: str,
+            stage: Annotated[int, Form()], reason: Text = "") -> Response:
+    why = reason.strip() or None
+    return _act(request, ctx, user, case_id, "decline", "declined",
+                lambda: actions.decline(ctx, case_id, stage, user.name, why),
+                stage=stage, reason=why)
+
+
+@router.post("/cases/{case_id}/escalate")
+def escalate(request: Request, ctx: Ctx, user: Poster, case_id: str,
+             reason: Text = "") -> Response:
+    why = reason.strip() or None
+    return _act(request, ctx, user, case_id, "escalate", "escalated",
+                lambda: actions.escalate(ctx, case_id, user.name, why), reason=why)
+
+
+@router.post("/cases/{case_id}/outcome")
+def outcome(request: Request, ctx: Ctx, user: Poster, case_id: str,
+            outcome: Annotated[str, Form(max_length=32)], note: Text = "") -> Response:
+    why = note.strip() or None
+    return _act(request, ctx, user, case_id, "outcome", "resolved",
+                lambda: actions.record_outcome(ctx, case_id, outcome, user.name, why),
+                outcome=outcome, note=why)

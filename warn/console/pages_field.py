@@ -1,0 +1,114 @@
+"""`/school` and `/team`: the pages liaison staff and mobile teams work from, on a phone,
+kept live by polling; and the result buttons of every page (`/deliveries/{id}/result`)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, Response
+
+from warn.api import queries
+from warn.api.audit import audit, audit_quietly
+from warn.api.auth import Ctx
+from warn.api.errors import ApiError
+from warn.api.scope import check_may_report, sees_duty_pages
+from warn.console import lists
+from warn.console.field_view import field_keys, field_view
+from warn.console.formats import iso
+from warn.console.labels import RESULTS
+from warn.console.sessions import ConsoleUser
+from warn.console.web import (
+    HOME,
+    PageError,
+    Poster,
+    not_found,
+    redirect,
+    render,
+    roles,
+    safe_next,
+    templates,
+)
+from warn.domain.events import InvalidResult, Rejected
+from warn.service.actions import report_result
+from warn.service.context import Context
+
+router = APIRouter(include_in_schema=False)
+Liaison = Annotated[ConsoleUser, Depends(roles("liaison"))]
+Team = Annotated[ConsoleUser, Depends(roles("team"))]
+PAGES = {"liaison": ("school.html", "console_school"), "team": ("team.html", "console_team")}
+
+
+def _page(request: Request, ctx: Context, user: ConsoleUser, msg: str) -> HTMLResponse:
+    template, action = PAGES[user.role]
+    view = field_view(ctx, user, field_keys(ctx, user))
+    audit(ctx, user.principal, action, user.role, cases=[c["head"]["id"] for c in view["cards"]])
+    notice = {"kind": "ok", "text": f"已反馈：{RESULTS[msg]}"} if msg in RESULTS else None
+    return render(request, template, user, notice=notice, now=iso(ctx.now()), **view)
+
+
+def _poll(ctx: Context, user: ConsoleUser, have: str) -> dict[str, Any]:
+    keys = field_keys(ctx, user)
+    sig = lists.signature(keys)
+    if have == sig:  # nothing new: no personal data goes out, nothing to audit
+        return {"sig": sig, "now": iso(ctx.now()), "same": True}
+    view = field_view(ctx, user, keys)
+    audit(ctx, user.principal, PAGES[user.role][1], user.role,
+          cases=[c["head"]["id"] for c in view["cards"]])
+    html = templates().get_template("console/_field_cards.html").render(user=user, **view)
+    return {"sig": sig, "now": iso(ctx.now()), "same": False, "html": html,
+            "counts": view["counts"]}
+
+
+@router.get("/school", response_class=HTMLResponse)
+def school_page(request: Request, ctx: Ctx, user: Liaison, msg: str = "") -> HTMLResponse:
+    return _page(request, ctx, user, msg)
+
+
+@router.get("/school.json")
+def school_poll(ctx: Ctx, user: Liaison, have: str = "") -> dict[str, Any]:
+    return _poll(ctx, user, have)
+
+
+@router.get("/team", response_class=HTMLResponse)
+def team_page(request: Request, ctx: Ctx, user: Team, msg: str = "") -> HTMLResponse:
+    return _page(request, ctx, user, msg)
+
+
+@router.get("/team.json")
+def team_poll(ctx: Ctx, user: Team, have: str = "") -> dict[str, Any]:
+    return _poll(ctx, user, have)
+
+
+@router.post("/deliveries/{delivery_id}/result")
+def post_result(ctx: Ctx, user: Poster, delivery_id: str,
+                result: Annotated[str, Form(max_length=32)],
+                note: Annotated[str, Form(max_length=500)] = "",
+                next: Annotated[str, Form(max_length=512)] = "") -> Response:
+    """A result from a person: the same rules as POST /v1/deliveries/{id}/result."""
+    case_id = _reportable(ctx, user, delivery_id)
+    detail = {"result": result, "note": note.strip() or None, "via": "console"}
+    try:
+        report_result(ctx, delivery_id, result, user.name, detail["note"])
+    except (Rejected, InvalidResult) as error:
+        status = 409 if isinstance(error, Rejected) else 422
+        audit_quietly(ctx, user.principal, "result", delivery_id, status=status,
+                      error=str(error), **detail)
+        raise PageError(status, "未能记录", "这个反馈不适用于这条消息。") from None
+    audit_quietly(ctx, user.principal, "result", delivery_id, status=200, **detail)
+    back = safe_next(next, HOME.get(user.role, "/"))
+    return redirect(f"{back.split('?')[0].split('#')[0]}?msg={result}#case-{case_id}")
+
+
+def _reportable(ctx: Context, user: ConsoleUser, delivery_id: str) -> str:
+    """The delivery's case id, when its case is readable (else 404) and the user may report
+    on it (else 403) — the same order as the API, so a 403 never tells a case exists."""
+    with ctx.sessions() as session:
+        found = queries.delivery_with_case(session, user.principal, delivery_id)
+    if found is None or (found[0].channel == "duty_page"
+                         and not sees_duty_pages(user.principal)):
+        raise not_found()
+    delivery = found[0]
+    try:
+        check_may_report(user.principal, delivery.channel, delivery.recipient)
+    except ApiError:
+        raise PageError(403, "无权反馈", "您不能对这条消息反馈结果。") from None
+    return delivery.case_id

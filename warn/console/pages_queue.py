@@ -1,0 +1,71 @@
+"""`/queue`: the duty officers' open cases, most urgent first, kept live by polling
+`/queue.json` every second. A poll whose list has not changed since the page's last one
+answers `same` and sends no personal data, so it is not an access to audit."""
+
+from datetime import timedelta
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse
+
+from warn.api.audit import audit
+from warn.api.auth import Ctx
+from warn.console import lists
+from warn.console.digest import digests
+from warn.console.formats import iso
+from warn.console.sessions import ConsoleUser
+from warn.console.web import Desk, render, templates
+from warn.service.context import Context
+
+router = APIRouter(include_in_schema=False)
+RECENT = timedelta(hours=2)
+
+
+def queue_keys(ctx: Context, user: ConsoleUser) -> tuple[lists.Keys, lists.Keys]:
+    """The open cases in order, and those resolved lately (what left the queue, and how)."""
+    with ctx.sessions() as session:
+        return (lists.queue_keys(session, user.principal),
+                lists.recent_keys(session, user.principal, ctx.now() - RECENT))
+
+
+def queue_view(ctx: Context, keys: lists.Keys, recent: lists.Keys) -> dict[str, Any]:
+    with ctx.sessions() as session:
+        found = digests(session, keys + recent)
+    rows = [found[case_id] for case_id, _ in keys if case_id in found]
+    return {"rows": rows, "recent": [found[c] for c, _ in recent if c in found],
+            "counts": _counts(rows), "sig": lists.signature(keys, recent),
+            "now": iso(ctx.now()), "limit": lists.QUEUE_LIMIT}
+
+
+def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    def having(flag: str) -> int:
+        return sum(1 for row in rows if flag in row["flags"])
+
+    return {"open": len(rows), "awaiting": having("awaiting_confirmation"),
+            "overdue": having("overdue"), "high": sum(1 for r in rows if r["tier"] == "high"),
+            "stuck": having("no_team") + having("exhausted")}
+
+
+def _audit_shown(ctx: Context, user: ConsoleUser, view: dict[str, Any]) -> None:
+    shown = [row["id"] for row in view["rows"]] + [row["id"] for row in view["recent"]]
+    audit(ctx, user.principal, "console_queue", "queue", cases=shown)
+
+
+@router.get("/queue", response_class=HTMLResponse)
+def queue_page(request: Request, ctx: Ctx, user: Desk) -> HTMLResponse:
+    view = queue_view(ctx, *queue_keys(ctx, user))
+    _audit_shown(ctx, user, view)
+    return render(request, "queue.html", user, **view)
+
+
+@router.get("/queue.json")
+def queue_poll(ctx: Ctx, user: Desk, have: str = "") -> dict[str, Any]:
+    keys, recent = queue_keys(ctx, user)
+    sig = lists.signature(keys, recent)
+    if have == sig:
+        return {"sig": sig, "now": iso(ctx.now()), "same": True}
+    view = queue_view(ctx, keys, recent)
+    _audit_shown(ctx, user, view)
+    rows = templates().get_template("console/_queue_rows.html").render(**view)
+    return {"sig": sig, "now": view["now"], "same": False, "counts": view["counts"],
+            "html": rows}
