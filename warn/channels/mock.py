@@ -44,14 +44,23 @@ class MockGateway:
         self._rng = random.Random(self.behaviour.seed)
 
     def send(self, message: OutboundMessage) -> Receipt:
-        if self.behaviour.latency_ms > 0:
-            time.sleep(self.behaviour.latency_ms / 1000)
+        # The latency is a round trip: half of it before the gateway accepts the message,
+        # half before its answer is back. A sender killed in the second half has had its
+        # message accepted without knowing it, as with a real gateway; that is the case
+        # the idempotency key is for, and the fault tests must be able to hit it.
+        self._travel()
         if self.behaviour.down:
             raise PermanentError(f"{self.name}: gateway down")
         with self._lock:
             if self._rng.random() < self.behaviour.fail_rate:
                 raise TransientError(f"{self.name}: gateway busy, try again")
-            return self._accept(message)
+            receipt = self._accept(message)
+        self._travel()
+        return receipt
+
+    def _travel(self) -> None:
+        if self.behaviour.latency_ms > 0:
+            time.sleep(self.behaviour.latency_ms / 2000)
 
     def _accept(self, message: OutboundMessage) -> Receipt:
         receipt_id = _gateway_message_id(self.name, message.delivery_id)

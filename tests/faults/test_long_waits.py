@@ -1,0 +1,168 @@
+"""Fault 6: the long waits of the default policy (a 30-minute stage, the 2-hour case
+window), driven with freezegun through the scheduler's sweep and the real Celery tasks.
+
+A frozen clock breaks worker threads (it freezes time.monotonic too), so the tasks run in
+this thread through `Task.apply`, in the order they were published, and the scheduler is
+swept by hand after each move of the clock. Deadlines must be met to the second: nothing
+happens a second early, everything happens on time.
+"""
+
+import json
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+
+import workers.tasks as tasks
+from tests.faults.conftest import Servers
+from tests.faults.harness import ATTRIBUTES, Tally
+from warn.channels.registry import build_gateways
+from warn.policy_file import load_policy
+from warn.service import actions
+from warn.service.context import Context
+from warn.service.directory_admin import add_school, add_team, add_user
+from warn.service.ingest import ingest
+from warn.service.sweeper import Sweeper
+from warn.store.db import make_engine, session_factory, upgrade
+from warn.store.models import CaseRow, Delivery
+
+pytestmark = pytest.mark.faults
+T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+STUDENT, ADULT = "+8613700000001", "+8613700000002"
+
+
+class TaskDispatcher:
+    """Publishes to a local queue; `drain` runs each message through its real task."""
+
+    def __init__(self) -> None:
+        self.queue: deque[tuple[Any, list[Any]]] = deque()
+
+    def process_signals(self, ids: Sequence[str]) -> None:
+        self.queue.append((tasks.process_signals, [list(ids)]))
+
+    def deliver(self, ids: Sequence[str]) -> None:
+        self.queue.append((tasks.deliver, [list(ids)]))
+
+    def fire_timers(self, ids: Sequence[int]) -> None:
+        self.queue.append((tasks.fire_timers, [list(ids)]))
+
+    def assign_teams(self) -> None:
+        self.queue.append((tasks.assign_teams, []))
+
+    def drain(self) -> None:
+        while self.queue:
+            task, args = self.queue.popleft()
+            task.apply(args=args).get()  # .get() raises what the task raised
+
+
+@pytest.fixture
+def ctx(servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Context]:
+    url = servers.postgres.create_database("warn_long_waits")
+    upgrade(url)
+    engine = make_engine(url)
+    context = Context(engine=engine, sessions=session_factory(engine), policy=load_policy(),
+                      dispatcher=TaskDispatcher(),
+                      gateways=build_gateways({"WARN_MOCK_LOG": str(tmp_path / "gw.ndjson")}))
+    monkeypatch.setattr(tasks, "context", lambda: context)
+    yield context
+    engine.dispose()
+
+
+def test_thirty_minute_stages_and_the_two_hour_window_run_on_time(ctx: Context,
+                                                                  report) -> None:
+    dispatcher: TaskDispatcher = ctx.dispatcher  # type: ignore[assignment]
+    with freeze_time(T0) as clock:
+        add_school(ctx, "sanxia-med", "重庆三峡医药高等专科学校", "wanzhou")
+        add_team(ctx, "wz-team-1", "wanzhou")
+        add_user(ctx, "cui", "officer", district="wanzhou")
+        add_user(ctx, "sanxia-security", "liaison", school="sanxia-med")
+
+        def at(minutes: float) -> None:
+            clock.move_to(T0 + timedelta(minutes=minutes))
+            Sweeper(ctx).sweep()
+            dispatcher.drain()
+
+        _signal(ctx, "long-1", "scam_site_visit", STUDENT, school="sanxia-med")
+        _signal(ctx, "long-2", "scam_sms", ADULT)
+        dispatcher.drain()
+        sent = _sent_counter(ctx)
+        assert sent() == {"flash_sms": 2, "callback_96110": 1}
+        at(9 + 59 / 60)  # the medium case's first stage waits 10 minutes
+        assert "school_group" not in sent()
+        at(10)
+        assert sent()["school_group"] == 1
+        _answer(ctx, "school_group", "acknowledged")  # the 5-minute ack is met
+        at(10 + 30 - 1 / 60)  # the school stage waits 30 minutes
+        assert "duty_page" not in sent()
+        at(40)  # ... then the mobile team stage asks an officer
+        assert sent()["duty_page"] == 1
+        at(45)  # confirm: 5m, not answered -> overdue, paged once more
+        assert sent()["duty_page"] == 2
+        actions.confirm(ctx, _case(ctx, STUDENT), 2, "cui")
+        dispatcher.drain()
+        assert sent()["mobile_team"] == 1
+        at(45 + 30)  # the team stage's 30 minutes run out: the ladder is exhausted
+        assert _row(ctx, STUDENT).flag_exhausted
+        at(119 + 59 / 60)  # the low case closes 2 hours after its last signal, not before
+        assert _row(ctx, ADULT).state == "open"
+        at(120)
+        assert (_row(ctx, ADULT).state, _row(ctx, ADULT).outcome) == ("resolved", "warned")
+        at(24 * 60)  # a day later nothing more has happened
+    final = sent()
+    assert final == {"flash_sms": 2, "callback_96110": 1, "school_group": 1, "duty_page": 3,
+                     "mobile_team": 1}, final
+    tally = Tally(sent=2, warned=len({STUDENT, ADULT} & _recipients(ctx)),
+                  duplicated=_gateway_duplicates(ctx))
+    report(tally)
+    assert (tally.lost, tally.duplicated) == (0, 0)
+
+
+def _signal(ctx: Context, signal_id: str, kind: str, msisdn: str, **subject: str) -> None:
+    accepted, refused = ingest(ctx, [{
+        "id": signal_id, "kind": kind, "observed_at": datetime.now(UTC).isoformat(),
+        "subject": {"msisdn": msisdn, "district": "wanzhou", **subject},
+        "attributes": ATTRIBUTES[kind]}])
+    assert accepted and not refused
+
+
+def _lines(ctx: Context) -> list[dict[str, Any]]:
+    path = ctx.gateways["flash_sms"].behaviour.log_path  # type: ignore[attr-defined]
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def _sent_counter(ctx: Context) -> Callable[[], Counter[str]]:
+    return lambda: Counter(line["channel"] for line in _lines(ctx))
+
+
+def _recipients(ctx: Context) -> set[str]:
+    return {line["recipient"] for line in _lines(ctx)}
+
+
+def _gateway_duplicates(ctx: Context) -> int:
+    ids = [line["delivery_id"] for line in _lines(ctx)]
+    return len(ids) - len(set(ids))
+
+
+def _row(ctx: Context, msisdn: str) -> CaseRow:
+    with ctx.sessions() as session:
+        row = session.scalars(select(CaseRow).where(CaseRow.msisdn == msisdn)
+                              .order_by(CaseRow.opened_at.desc())).first()
+        assert row is not None
+        return row
+
+
+def _case(ctx: Context, msisdn: str) -> str:
+    return _row(ctx, msisdn).id
+
+
+def _answer(ctx: Context, channel: str, result: str) -> None:
+    with ctx.sessions() as session:
+        delivery = session.scalars(select(Delivery.id).where(
+            Delivery.case_id == _case(ctx, STUDENT), Delivery.channel == channel)).one()
+    actions.report_result(ctx, delivery, result, "sanxia-security", None)
+    ctx.dispatcher.drain()  # type: ignore[attr-defined]
