@@ -1,6 +1,6 @@
 """Who is asking: `Authorization: Bearer <token>` → the enabled user holding that token."""
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -24,7 +24,9 @@ class Principal:
     team: str | None = None
 
 
-def get_context(request: Request) -> Context:
+async def get_context(request: Request) -> Context:
+    # Dependencies without I/O are async: FastAPI runs sync ones on its thread pool, a
+    # hop per dependency per request.
     factory: Callable[[], Context] = request.app.state.get_context
     return factory()
 
@@ -53,10 +55,10 @@ def current_user(ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials |
 User = Annotated[Principal, Depends(current_user)]
 
 
-def require(*roles: str) -> Callable[[Principal], Principal]:
+def require(*roles: str) -> Callable[[Principal], Awaitable[Principal]]:
     """A dependency that lets only these roles through (403 for the others)."""
 
-    def check(user: User) -> Principal:
+    async def check(user: User) -> Principal:
         if user.role not in roles:
             raise forbidden(f"a {user.role} user may not do this")
         return user

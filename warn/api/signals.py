@@ -1,5 +1,6 @@
 """`POST /v1/signals` (one, or a batch of up to 1,000) and `GET /v1/signals/{id}`."""
 
+import functools
 import json
 from typing import Annotated, Any
 
@@ -7,7 +8,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from warn.api.audit import audit_quietly
 from warn.api.auth import Ctx, Principal, SignalReader, require
 from warn.api.errors import ApiError, error_body, error_response, not_found
 from warn.api.metrics import metrics_of
@@ -31,10 +31,9 @@ async def post_signals(request: Request, ctx: Ctx, user: Feeder) -> JSONResponse
     data = _parse(await _read_body(request))
     batch = isinstance(data, dict) and "signals" in data
     items = _batch_items(data) if batch else [data]
-    accepted, refused = await run_in_threadpool(ingest, ctx, items)
+    accepted, refused = await run_in_threadpool(
+        functools.partial(ingest, ctx, items, actor=(user.name, user.role)))
     _count(request, accepted, refused)
-    await run_in_threadpool(audit_quietly, ctx, user, "ingest", "signals",
-                            accepted=len(accepted), rejected=len(refused), batch=batch)
     if batch:
         return JSONResponse(_batch_answer(accepted, refused), status_code=202)
     if accepted:

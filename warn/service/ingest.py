@@ -1,5 +1,6 @@
 """Ingest: validate, store durably (unique on the feed's id), commit, then enqueue."""
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -11,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from warn.domain.signals import Signal, SignalError, validate_signal
 from warn.service.context import Context
-from warn.store.models import School, SignalRow
+from warn.store.models import Audit, School, SignalRow
 
 MAX_BATCH = 1000
 
@@ -29,8 +30,12 @@ class Refused:
     error: SignalError
 
 
-def ingest(ctx: Context, items: Sequence[object]) -> tuple[list[Accepted], list[Refused]]:
-    """Store every valid item; the invalid ones are refused one by one, never the batch."""
+def ingest(ctx: Context, items: Sequence[object], *, actor: tuple[str, str] | None = None
+           ) -> tuple[list[Accepted], list[Refused]]:
+    """Store every valid item; the invalid ones are refused one by one, never the batch.
+
+    `actor` (name, role) is recorded in the audit table in the same transaction: one
+    commit per request, not two."""
     now = ctx.now()
     accepted: list[Accepted] = []
     refused: list[Refused] = []
@@ -50,10 +55,18 @@ def ingest(ctx: Context, items: Sequence[object]) -> tuple[list[Accepted], list[
                 refused.append(Refused(index, _conflict(signal.id)))
         inserted = _insert(session, [s for _, s in fresh.values()], now)
         _settle_races(session, fresh, inserted, accepted, refused)
+        if actor is not None:
+            session.add(_audit_row(actor, now, len(items), len(refused)))
     accepted += [Accepted(i, s.id, False) for i, s in fresh.values() if s.id in inserted]
     if inserted:
         ctx.dispatcher.process_signals(sorted(inserted))
     return sorted(accepted, key=lambda a: a.index), sorted(refused, key=lambda r: r.index)
+
+
+def _audit_row(actor: tuple[str, str], now: datetime, items: int, refused: int) -> Audit:
+    detail = {"role": actor[1], "accepted": items - refused, "rejected": refused}
+    return Audit(at=now, actor=actor[0], action="ingest", target="signals",
+                 detail=json.dumps(detail, sort_keys=True))
 
 
 def _validate_all(session: Session, items: Sequence[object], now: datetime,
@@ -65,7 +78,8 @@ def _validate_all(session: Session, items: Sequence[object], now: datetime,
         except SignalError as error:
             refused.append(Refused(index, error))
     schools = {s.subject.school for _, s in valid if s.subject.school}
-    registered = set(session.scalars(select(School.id).where(School.id.in_(schools))))
+    registered = set(session.scalars(select(School.id).where(School.id.in_(schools)))
+                     ) if schools else set()
     kept = []
     for index, signal in valid:
         if signal.subject.school and signal.subject.school not in registered:
@@ -91,9 +105,11 @@ def _insert(session: Session, signals: list[Signal], now: datetime) -> set[str]:
              "msisdn": s.subject.msisdn, "content_hash": s.content_hash(),
              "payload": s.to_dict(), "state": "received"} for s in signals]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    statement = insert(SignalRow).values(rows).on_conflict_do_nothing(
+    # One statement, many parameter sets: SQLAlchemy caches its compiled form and sends the
+    # rows as multi-row VALUES ("insertmanyvalues"), with the ids actually inserted back.
+    statement = insert(SignalRow).on_conflict_do_nothing(
         index_elements=["id"]).returning(SignalRow.id)
-    return set(session.scalars(statement))
+    return set(session.scalars(statement, rows))
 
 
 def _settle_races(session: Session, fresh: dict[str, tuple[int, Signal]], inserted: set[str],
