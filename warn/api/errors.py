@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -97,8 +97,10 @@ async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
 
 
 async def _on_store_down(_request: Request, exc: Exception) -> JSONResponse:
-    if isinstance(exc, IntegrityError):
-        raise exc  # a bug, not an outage: let it be a 500 with its traceback
+    if isinstance(exc, IntegrityError | DataError):
+        # A bug, not an outage (input that passed validation and the database refused):
+        # a 500 with its traceback, never a 503 that tells the client to send it again.
+        raise exc
     log.warning("store unavailable: %s", exc.__class__.__name__, exc_info=exc)
     return error_response(503, "store_unavailable",
                           "the database is unavailable; nothing was changed, try again",

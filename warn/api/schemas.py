@@ -6,7 +6,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from warn.domain.case import OFFICER_OUTCOMES
 
-Text = Field(default=None, max_length=2000)
+# Free text from people (notes, reasons): line breaks and tabs are fine, other control
+# characters are not. A NUL cannot even be stored in PostgreSQL, and escape sequences would
+# reach terminals through `warn demo` and log readers.
+PLAIN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+Text = Field(default=None, max_length=2000, pattern=PLAIN_TEXT)
 
 
 class Body(BaseModel):
@@ -35,7 +39,7 @@ class OutcomeBody(Body):
 
 
 class ResultBody(Body):
-    result: str = Field(min_length=1, max_length=32,
+    result: str = Field(min_length=1, max_length=32, pattern=PLAIN_TEXT,
                         description="one of the channel's results (CONTRACT §3)")
     note: str | None = Text
 

@@ -79,10 +79,23 @@ def _reject_constant(name: str) -> Any:
 
 def _parse(body: bytes) -> Any:
     try:
-        return json.loads(body, parse_constant=_reject_constant)
+        data = json.loads(body, parse_constant=_reject_constant)
     except (ValueError, RecursionError) as error:
         raise ApiError(400, "malformed_json", f"the body is not valid JSON: {error}"[:300]) \
             from None
+    if b"\\u" in body and _has_lone_surrogate(data):
+        raise ApiError(400, "malformed_json", "the body is not valid JSON: a \\u escape "
+                       "encodes half of a surrogate pair, which is not a character")
+    return data
+
+
+def _has_lone_surrogate(data: Any) -> bool:
+    """json.loads lets `"\\ud800"` through as a string that no database can store."""
+    try:
+        json.dumps(data, ensure_ascii=False).encode()
+    except UnicodeEncodeError:
+        return True
+    return False
 
 
 def _batch_items(data: dict[str, Any]) -> list[Any]:
