@@ -26,7 +26,7 @@ def install_console(app: FastAPI) -> None:
                    pages_audit):
         app.include_router(module.router)
     static = resolve_templates_dir() / "console" / "static"
-    app.mount("/static", StaticFiles(directory=static), name="console-static")
+    app.mount("/static", StaticFiles(directory=static, check_dir=False), name="console-static")
     app.add_exception_handler(LoginRequired, on_login_required)
     app.add_exception_handler(PageError, on_page_error)
 

@@ -42,16 +42,16 @@ def _legend(series: Sequence[tuple[str, str]], y: float) -> list[str]:
 
 
 def _nice_max(value: float) -> float:
-    """A round axis top at or above `value`: 1, 2, 5 × 10^n."""
-    if value <= 0:
-        return 1
-    step = 1.0
-    while step * 10 <= value:
-        step *= 10
-    for factor in (1, 2, 5, 10):
-        if step * factor >= value:
-            return step * factor
-    return step * 10
+    """An axis top at or above `value` whose four gridlines fall on round whole numbers:
+    a step of 1, 2, 3 or 5, or of 10, 15, 20, 25, 30, 50 and so on."""
+    wanted = max(value, 1) / 4
+    scale = 1.0
+    while True:
+        steps = (1, 2, 3, 5) if scale == 1 else (1, 1.5, 2, 2.5, 3, 5)
+        for step in steps:
+            if step * scale >= wanted:
+                return 4 * step * scale
+        scale *= 10
 
 
 def _grid(top: float, left: float, plot_h: float, base: float, ymax: float) -> list[str]:
@@ -142,7 +142,7 @@ def histogram(buckets: Sequence[tuple[str, int]], markers: Sequence[tuple[str, f
               title: str, color: str) -> Markup:
     """Counts per bucket, with vertical markers (e.g. median, P90) at fractional bucket
     positions: 2.5 is the middle of the third bucket."""
-    height, top, left, base = 210, 30, 40, 180
+    height, top, left, base = 226, 48, 40, 198  # room above the plot for marker labels
     plot_h = base - top
     ymax = _nice_max(max((n for _, n in buckets), default=0))
     step = (W - left - 8) / max(len(buckets), 1)
@@ -153,6 +153,10 @@ def histogram(buckets: Sequence[tuple[str, int]], markers: Sequence[tuple[str, f
         body.append(_text(left + i * step + step / 2, base + 16, label, "axis", "middle"))
     for j, (name, position) in enumerate(markers):
         x = left + step * position
-        body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top - 4}" y2="{base}" class="marker"/>')
-        body.append(_text(x + 4, top + 6 + 15 * j, name, "marker-label"))
+        body.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{8 + 15 * j}" y2="{base}" '
+                    'class="marker"/>')
+        # Near the right edge the label goes to the left of its line, so it is not cut off.
+        right = x > W * 0.7
+        body.append(_text(x - 4 if right else x + 4, 18 + 15 * j, name, "marker-label",
+                          "end" if right else "start"))
     return _svg(height, title, body)

@@ -22,7 +22,7 @@ OUTCOME_COLORS = {"dissuaded": "#237a35", "warned": "#5c8fd6", "victimized": "#8
 STATE_COLORS = {"sent": "#1459b8", "failed": "#c4231c", "queued": "#e8b65a",
                 "cancelled": "#a7b1bd"}
 CHANNELS = ("flash_sms", "callback_96110", "school_group", "mobile_team")
-BUCKETS = ((10, "<10秒"), (30, "10–30秒"), (60, "½–1分"), (120, "1–2分"), (300, "2–5分"),
+BUCKETS = ((10, "<10秒"), (30, "10–30秒"), (60, "30秒–1分"), (120, "1–2分"), (300, "2–5分"),
            (600, "5–10分"), (1800, "10–30分"), (None, "≥30分"))
 STOPPED = ("dissuaded", "victimized", "warned")
 

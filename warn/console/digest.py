@@ -87,8 +87,16 @@ def stage_words(case: Case, stage: Stage | None) -> dict[str, Any] | None:
     ladder = case.policy.ladders[stage.tier]
     return {"index": stage.index, "step": stage.position + 1, "steps": len(ladder),
             "channels": [labels.label(labels.CHANNELS, c) for c in stage.spec.send],
-            "state": stage.state, "state_label": labels.label(labels.STAGE_STATES, stage.state),
+            "state": stage.state, "state_label": _state_words(case, stage),
             "waiting_team": stage.waiting_team}
+
+
+def _state_words(case: Case, stage: Stage) -> str:
+    if case.state == "open" and stage.index == case.current and case.ladder == "ended":
+        return "已预警，无新信号将自动结案"
+    if case.state == "open" and stage.index == case.current and case.ladder == "exhausted":
+        return "阶梯用尽，需人工结案"
+    return labels.label(labels.STAGE_STATES, stage.state)
 
 
 def deadline_of(case: Case, stage: Stage | None) -> dict[str, Any] | None:

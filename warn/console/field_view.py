@@ -48,7 +48,10 @@ def card(user: ConsoleUser, head: dict[str, Any], rows: list[Delivery],
     reported = sorted((r for row in rows for r in results.get(row.id, [])),
                       key=lambda r: (r.at, r.id))
     is_open = head["state"] == "open"
-    options = CHANNEL_RESULTS[mine.channel] if mine is not None and is_open else ()
+    # Once acknowledged (or arrived) the button has done its job: leave the ones that matter.
+    done = {r.result for r in reported if r.result in ACK_RESULTS}
+    options = [o for o in (CHANNEL_RESULTS[mine.channel] if mine is not None and is_open else ())
+               if o not in done]
     made: Card = {
         "head": head, "open": is_open, "delivery": mine.id if mine else None,
         "body": mine.body if mine else "", "sent_at": mine.sent_at if mine else None,

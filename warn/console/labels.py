@@ -53,6 +53,8 @@ FLAGS = {
 
 TIERS = {"high": "高", "medium": "中", "low": "低"}
 
+ACTORS = {"system": "系统", "feed": "数据接口"}
+
 ROLES = {"officer": "值班民警", "liaison": "学校联络人", "team": "机动队", "admin": "管理员",
          "feed": "数据接口"}
 

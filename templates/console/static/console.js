@@ -32,7 +32,7 @@
     document.querySelectorAll("[data-since]").forEach(function (el) {
       el.textContent = ago(t - Date.parse(el.getAttribute("data-since")));
     });
-    document.querySelectorAll("[data-clock]").forEach(function (el) { el.textContent = "北京时间 " + beijing(t); });
+    document.querySelectorAll("[data-clock]").forEach(function (el) { el.textContent = beijing(t); });
     if (pending && !editing(pending.box)) { apply(pending.box, pending.data); pending = null; }
   }
 
