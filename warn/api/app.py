@@ -6,6 +6,7 @@ from fastapi import FastAPI
 
 from warn.api import cases, deliveries, ops, signals
 from warn.api.errors import install_error_handlers
+from warn.api.headers import SecurityHeaders
 from warn.api.metrics import Metrics, RequestMetrics
 from warn.service.context import Context
 
@@ -28,4 +29,5 @@ def create_app(get_context: Callable[[], Context]) -> FastAPI:
 
     install_console(app)
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
+    app.add_middleware(SecurityHeaders)  # last added, outermost: on every answer
     return app
