@@ -46,6 +46,9 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         "pool_size": 5,
         "max_overflow": 10,
         "pool_recycle": 1800,
+        # Statement parameters are people's numbers and names: keep them out of error
+        # messages, which end up in log lines (PIPL: no personal data in logs).
+        "hide_parameters": True,
     }
     options.update(kwargs)
     return create_engine(url, **options)
@@ -53,7 +56,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
 
 def _sqlite_engine(url: str, **kwargs: Any) -> Engine:
     connect_args = {"check_same_thread": False, "timeout": 30, **kwargs.pop("connect_args", {})}
-    engine = create_engine(url, connect_args=connect_args, **kwargs)
+    engine = create_engine(url, connect_args=connect_args,
+                           **{"hide_parameters": True, **kwargs})
     event.listen(engine, "connect", _sqlite_on_connect)
     event.listen(engine, "begin", _sqlite_on_begin)
     return engine
