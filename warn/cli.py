@@ -45,26 +45,29 @@ def _migrate() -> None:
 
 
 @app.command()
-def serve(host: str = "127.0.0.1", port: int = 8000) -> None:
+def serve(host: str = "127.0.0.1", port: int = 8000,
+          workers: Annotated[int, typer.Option(
+              help="server processes (distributed mode only)")] = 1) -> None:
     """HTTP API and console; embedded (worker and scheduler inside) without WARN_BROKER_URL."""
     import uvicorn
 
-    from warn.api.app import create_app
     from warn.embedded import EmbeddedRuntime
-    from warn.runtime import coalesce_publishing, context
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    embedded = settings_from_env().embedded
+    if embedded and workers > 1:
+        raise _fail("--workers needs WARN_BROKER_URL: embedded mode runs in one process")
     _migrate()
     ctx = _context()
-    coalesce_publishing()
-    embedded = EmbeddedRuntime(ctx) if settings_from_env().embedded else None
-    if embedded:
-        embedded.start()
+    runtime = EmbeddedRuntime(ctx) if embedded else None
+    if runtime:
+        runtime.start()
     try:
-        uvicorn.run(create_app(context), host=host, port=port, log_level="info")
+        uvicorn.run("warn.api.app:create_default_app", factory=True, host=host, port=port,
+                    workers=workers, log_level="info")
     finally:
-        if embedded:
-            embedded.stop()
+        if runtime:
+            runtime.stop()
 
 
 @app.command()

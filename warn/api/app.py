@@ -31,3 +31,12 @@ def create_app(get_context: Callable[[], Context]) -> FastAPI:
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders)  # last added, outermost: on every answer
     return app
+
+
+def create_default_app() -> FastAPI:
+    """The app of `warn serve`, over this process's context (each server process builds
+    its own); ids from requests a few milliseconds apart share one broker message."""
+    from warn.runtime import coalesce_publishing, context
+
+    coalesce_publishing()
+    return create_app(context)

@@ -8,10 +8,10 @@ while is handed out again — the handlers are idempotent, so a second hand-out 
 import logging
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import exists, select
 
 from warn.service.context import Context
 from warn.service.timers import claim_due_timers, release_lost_claims
@@ -20,6 +20,7 @@ from warn.store.models import CaseRow, Delivery, SignalRow
 log = logging.getLogger(__name__)
 REDRIVE_AFTER = timedelta(seconds=5)
 REDRIVE_LIMIT = 1000
+REDRIVE_BACKOFF_S = 15.0
 
 
 @dataclass
@@ -28,6 +29,10 @@ class Sweeper:
     interval_s: float = 0.1
     redrive_every_s: float = 1.0
     _last_redrive: float = 0.0
+    # id -> when this sweeper last handed it out again. Under a backlog, work waits longer
+    # than REDRIVE_AFTER for no fault of the broker; handing it out every second would only
+    # pile duplicate messages in front of new work.
+    _handed_out: dict[str, float] = field(default_factory=dict)
 
     def sweep(self) -> int:
         """One pass; returns how many timers it handed out."""
@@ -52,14 +57,21 @@ class Sweeper:
                 select(SignalRow.id).where(SignalRow.state == "received",
                                            SignalRow.received_at < now - REDRIVE_AFTER)
                 .order_by(SignalRow.received_at).limit(REDRIVE_LIMIT)))
-            deliveries = list(session.scalars(
-                select(Delivery.id).where(Delivery.state == "queued", or_(
-                    and_(Delivery.lease_until.is_(None),
-                         Delivery.created_at < now - REDRIVE_AFTER),
-                    Delivery.lease_until < now))
+            never_claimed = list(session.scalars(
+                select(Delivery.id).where(Delivery.state == "queued",
+                                          Delivery.lease_until.is_(None),
+                                          Delivery.created_at < now - REDRIVE_AFTER)
+                .order_by(Delivery.created_at).limit(REDRIVE_LIMIT)))
+            # A lapsed lease (a lost claim, or a pause between retry rounds) is its own
+            # backoff: hand those out at once.
+            lapsed = list(session.scalars(
+                select(Delivery.id).where(Delivery.state == "queued",
+                                          Delivery.lease_until < now)
                 .order_by(Delivery.created_at).limit(REDRIVE_LIMIT)))
             teams_waiting = session.scalar(select(exists().where(
                 CaseRow.flag_no_team, CaseRow.state == "open")))
+        signals = self._not_recent(signals)
+        deliveries = self._not_recent(never_claimed) + lapsed
         if signals:
             log.info("re-driving %d unprocessed signals", len(signals))
             self.ctx.dispatcher.process_signals(signals)
@@ -68,6 +80,14 @@ class Sweeper:
             self.ctx.dispatcher.deliver(deliveries)
         if teams_waiting:
             self.ctx.dispatcher.assign_teams()
+
+    def _not_recent(self, ids: list[str]) -> list[str]:
+        now = time.monotonic()
+        self._handed_out = {k: at for k, at in self._handed_out.items()
+                            if now - at < REDRIVE_BACKOFF_S}
+        fresh = [i for i in ids if i not in self._handed_out]
+        self._handed_out.update(dict.fromkeys(fresh, now))
+        return fresh
 
     def run(self, stop: threading.Event) -> None:
         """Sweep until `stop` is set; a failing sweep (database down) is logged and retried."""
