@@ -15,6 +15,7 @@ from bench.stack import BenchStack
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--workers", type=int, default=2, help="warn worker processes")
+    parser.add_argument("--servers", type=int, default=2, help="warn serve processes")
     parser.add_argument("--quick", action="store_true", help="smaller loads, for a smoke run")
     parser.add_argument("--soak-minutes", type=float, default=2.0)
     parser.add_argument("--scale", default="10000,100000",
@@ -25,7 +26,7 @@ def main() -> None:
     console = Console()
     started = time.monotonic()
     rows: list[Row] = []
-    with BenchStack(workers=args.workers) as stack:
+    with BenchStack(workers=args.workers, servers=args.servers) as stack:
         feed = stack.token("bench-feed", "feed")
         officer = stack.token("bench-officer", "officer")
         stack.start()
@@ -45,11 +46,12 @@ def main() -> None:
         stack.stop_all()
         console.log("measuring the limits …")
         rows += [limits.celery_noop(stack), limits.raw_insert(stack)]
-    _print(console, rows, args.workers, time.monotonic() - started)
+    _print(console, rows, f"{args.servers} server and {args.workers} worker processes",
+           time.monotonic() - started)
 
 
-def _print(console: Console, rows: list[Row], workers: int, seconds: float) -> None:
-    table = Table(title=f"warn benchmark: {workers} workers, PostgreSQL + Redis on 127.0.0.1 "
+def _print(console: Console, rows: list[Row], processes: str, seconds: float) -> None:
+    table = Table(title=f"warn benchmark: {processes}, PostgreSQL + Redis on 127.0.0.1 "
                         f"({seconds / 60:.1f} min)")
     for column in ("figure", "value", "unit", "note"):
         table.add_column(column, justify="right" if column == "value" else "left")

@@ -32,6 +32,7 @@ def free_port() -> int:
 @dataclass
 class BenchStack:
     workers: int = 2
+    servers: int = 2
     folder: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="warn-bench-")))
     port: int = field(default_factory=free_port)
     database: str = field(default_factory=lambda: f"warn_bench_{secrets.token_hex(4)}")
@@ -81,7 +82,7 @@ class BenchStack:
         return self.cli("user", "add", name, "--role", role, *options).strip().splitlines()[-1]
 
     def start(self, with_scheduler: bool = True) -> None:
-        self._spawn("serve", "serve", "--port", str(self.port))
+        self._spawn("serve", "serve", "--port", str(self.port), "--workers", str(self.servers))
         for n in range(self.workers):
             self._spawn(f"worker-{n}", "worker", "--concurrency", "1")
         if with_scheduler:

@@ -16,7 +16,8 @@ SELECT %(prefix)s || g, '+8612' || lpad(g::text, 9, '0'), district, school, %(st
                            '{last_signal_at}', to_jsonb(%(last_signal_text)s::text)),
                  '{state}', to_jsonb(%(state)s::text)),
        1
-FROM cases, generate_series(%(first)s::bigint, %(last)s::bigint) AS g WHERE cases.id = %(template)s
+FROM cases, generate_series(%(first)s::bigint, %(last)s::bigint) AS g
+WHERE cases.id = %(template)s
 """
 
 _COPY_SIGNALS = """
@@ -24,7 +25,8 @@ INSERT INTO signals (id, kind, observed_at, received_at, msisdn, content_hash, p
                      case_id)
 SELECT %(prefix)s || 's' || g, kind, observed_at, received_at, '+8612' || lpad(g::text, 9, '0'),
        content_hash, payload, 'processed', %(prefix)s || g
-FROM signals, generate_series(%(first)s::bigint, %(last)s::bigint) AS g WHERE signals.case_id = %(template)s
+FROM signals, generate_series(%(first)s::bigint, %(last)s::bigint) AS g
+WHERE signals.case_id = %(template)s
 """
 
 _COPY_DELIVERIES = """
@@ -39,7 +41,8 @@ WHERE deliveries.case_id = %(template)s
 _COPY_TIMELINE = """
 INSERT INTO timeline (case_id, at, type, actor, detail)
 SELECT %(prefix)s || g, at, type, actor, detail
-FROM timeline, generate_series(%(first)s::bigint, %(last)s::bigint) AS g WHERE timeline.case_id = %(template)s
+FROM timeline, generate_series(%(first)s::bigint, %(last)s::bigint) AS g
+WHERE timeline.case_id = %(template)s
 """
 
 
@@ -60,7 +63,8 @@ def copy_cases(database_url: str, template: str, prefix: str, first: int, last: 
 def add_timers(database_url: str, prefix: str, first: int, last: int, due: str) -> None:
     with psycopg.connect(database_url) as db:
         db.execute("INSERT INTO timers (case_id, due_at, status) SELECT %(prefix)s || g, "
-                   "%(due)s, 'pending' FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g",
+                   "%(due)s, 'pending' "
+                   "FROM generate_series(%(first)s::bigint, %(last)s::bigint) AS g",
                    {"prefix": prefix, "first": first, "last": last, "due": due})
 
 
