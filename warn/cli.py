@@ -204,6 +204,22 @@ def _read_password() -> str:
 
 
 @app.command()
+def purge(older_than: Annotated[int, typer.Option(
+        "--older-than", metavar="DAYS", min=0,
+        help="purge cases resolved more than this many days ago")]) -> None:
+    """Remove the personal data of cases resolved before then; keep anonymous counts."""
+    from datetime import timedelta
+
+    from warn.service.purge import purge_resolved
+
+    _migrate()
+    report = purge_resolved(_context(), timedelta(days=older_than))
+    typer.echo(f"purged the personal data of {report.cases} cases resolved more than "
+               f"{older_than} days ago ({report.signals} signals, {report.deliveries} "
+               "deliveries); their anonymous counts are kept")
+
+
+@app.command()
 def ingest(file: Annotated[Path, typer.Argument(metavar="FILE.ndjson", exists=True,
                                                  dir_okay=False, readable=True)]) -> None:
     """Bulk-load signals from newline-delimited JSON, with a progress bar."""
