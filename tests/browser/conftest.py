@@ -69,13 +69,23 @@ class Console:
                                  headers={"Authorization": f"Bearer {world.feed_token}"})
         self.admin = httpx.Client(base_url=self.base, timeout=10,
                                   headers={"Authorization": f"Bearer {world.admin_token}"})
+        self.errors: list[str] = []  # script errors and CSP refusals seen on any page
 
     def page(self, viewport: dict[str, int] = DESK, **options: Any) -> Page:
         context: BrowserContext = self.browser.new_context(
             base_url=self.base, viewport=viewport, locale="zh-CN",
             timezone_id="Asia/Shanghai", **options)
         context.set_default_timeout(10_000)
-        return context.new_page()
+        page = context.new_page()
+        page.on("pageerror", lambda error: self.errors.append(f"script error: {error}"))
+        page.on("console", lambda message: self._console(message.type, message.text))
+        return page
+
+    def _console(self, kind: str, text: str) -> None:
+        # A 403 or 404 page is an expected "failed to load"; a script error or anything the
+        # Content-Security-Policy refused (an inline script or style) is a bug.
+        if kind == "error" and "Failed to load resource" not in text:
+            self.errors.append(text)
 
     def signed_in(self, name: str, viewport: dict[str, int] = DESK, **options: Any) -> Page:
         page = self.page(viewport, **options)
@@ -108,6 +118,15 @@ class Console:
             return case if test(case) else None
 
         return eventually(check, 15, what)
+
+
+@pytest.fixture(autouse=True)
+def no_script_errors(request: pytest.FixtureRequest) -> Iterator[None]:
+    yield
+    if "console" in request.fixturenames:
+        found: Console = request.getfixturevalue("console")
+        errors, found.errors[:] = list(found.errors), []
+        assert errors == [], errors
 
 
 def sign_in(page: Page, name: str, password: str = PASSWORD) -> None:
