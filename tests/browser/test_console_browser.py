@@ -110,9 +110,19 @@ def test_liaison_acknowledges_then_reports_dissuaded_on_a_phone(console: Console
     assert "1234 5678" not in content
     shot(page, "school-phone")
 
+    # A new alert arriving while a note is being typed leaves the note and the caret alone.
+    note = card.get_by_placeholder(re.compile("备注"))
+    note.fill("已联系辅导员")
+    newcomer = console.case_of(console.signal("scam_site_visit", {
+        "msisdn": "+8613812340000", "name": "钱某", "school": SCHOOL}, url="http://a.cn"))
+    expect(page.locator(f"#case-{newcomer}")).to_be_visible(timeout=10_000)
+    expect(note).to_have_value("已联系辅导员")
+    expect(note).to_be_focused()
+
     card.get_by_role("button", name="已收到").click()
     expect(page.locator(".notice.ok")).to_contain_text("已反馈：已收到")
     expect(card).to_contain_text("已收到，处理中")
+    expect(card).to_contain_text("已联系辅导员")
     card.get_by_placeholder(re.compile("备注")).fill("辅导员已在宿舍见到本人，当面劝阻")
     card.get_by_role("button", name="已劝阻").click()
     expect(page.locator(f"#case-{case_id}")).to_contain_text("已结案：劝阻成功")

@@ -37,10 +37,17 @@ Team = Annotated[ConsoleUser, Depends(roles("team"))]
 PAGES = {"liaison": ("school.html", "console_school"), "team": ("team.html", "console_team")}
 
 
+def _where(user: ConsoleUser) -> str:
+    """The audit target of a field page: the school or the team whose list was shown."""
+    if user.role == "liaison":
+        return f"school:{user.principal.school}"
+    return f"team:{user.principal.team}"
+
+
 def _page(request: Request, ctx: Context, user: ConsoleUser, msg: str) -> HTMLResponse:
     template, action = PAGES[user.role]
     view = field_view(ctx, user, field_keys(ctx, user))
-    audit(ctx, user.principal, action, user.role, cases=[c["head"]["id"] for c in view["cards"]])
+    audit(ctx, user.principal, action, _where(user), cases=[c["head"]["id"] for c in view["cards"]])
     notice = {"kind": "ok", "text": f"已反馈：{RESULTS[msg]}"} if msg in RESULTS else None
     return render(request, template, user, notice=notice, now=iso(ctx.now()), **view)
 
@@ -51,7 +58,7 @@ def _poll(ctx: Context, user: ConsoleUser, have: str) -> dict[str, Any]:
     if have == sig:  # nothing new: no personal data goes out, nothing to audit
         return {"sig": sig, "now": iso(ctx.now()), "same": True}
     view = field_view(ctx, user, keys)
-    audit(ctx, user.principal, PAGES[user.role][1], user.role,
+    audit(ctx, user.principal, PAGES[user.role][1], _where(user),
           cases=[c["head"]["id"] for c in view["cards"]])
     html = templates().get_template("console/_field_cards.html").render(user=user, **view)
     return {"sig": sig, "now": iso(ctx.now()), "same": False, "html": html,

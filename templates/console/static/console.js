@@ -2,7 +2,6 @@
 (function () {
   "use strict";
   var skew = 0; // server clock minus this browser's clock, in ms
-  var pending = null; // a list update held back while the user is typing in it
 
   function pad(n) { return n < 10 ? "0" + n : String(n); }
   function now() { return Date.now() + skew; }
@@ -33,7 +32,6 @@
       el.textContent = ago(t - Date.parse(el.getAttribute("data-since")));
     });
     document.querySelectorAll("[data-clock]").forEach(function (el) { el.textContent = beijing(t); });
-    if (pending && !editing(pending.box)) { apply(pending.box, pending.data); pending = null; }
   }
 
   function editing(box) {
@@ -49,18 +47,37 @@
     return ids;
   }
 
+  function fieldKey(el) {
+    var holder = el.closest ? el.closest("[data-case]") : null;
+    return holder ? holder.getAttribute("data-case") + "|" + (el.name || el.tagName) : null;
+  }
+
+  /* Replace a list with its new rendering, keeping what the person was doing: notes typed
+     into a card, and the focus (and caret) on the same case. */
   function apply(box, data) {
-    var active = document.activeElement, holder = active && active.closest ? active.closest("[data-case]") : null;
-    var focusId = holder && box.contains(holder) ? holder.getAttribute("data-case") : null;
+    var typed = {}, active = document.activeElement, focusKey = null, caret = null;
+    box.querySelectorAll("input:not([type=hidden]), textarea").forEach(function (f) {
+      var key = fieldKey(f);
+      if (key && f.value !== "") { typed[key] = f.value; }
+    });
+    if (active && box.contains(active)) {
+      focusKey = fieldKey(active);
+      caret = typeof active.selectionStart === "number" ? active.selectionStart : null;
+    }
     var before = caseIds(box);
     box.innerHTML = data.html;
     box.querySelectorAll("[data-case]").forEach(function (el) {
       if (!before[el.getAttribute("data-case")]) { el.classList.add("fresh"); }
     });
-    if (focusId) {
-      var again = box.querySelector('[data-case="' + focusId + '"] a, [data-case="' + focusId + '"] button');
-      if (again) { again.focus(); }
-    }
+    box.querySelectorAll("input:not([type=hidden]), textarea, a, button").forEach(function (f) {
+      var key = fieldKey(f);
+      if (key && typed[key] !== undefined && "value" in f && f.tagName !== "BUTTON") { f.value = typed[key]; }
+      if (key && key === focusKey) {
+        f.focus();
+        if (caret !== null && f.setSelectionRange) { f.setSelectionRange(caret, caret); }
+        focusKey = null;
+      }
+    });
     if (data.counts) { showCounts(data.counts); }
     tick();
   }
@@ -101,7 +118,7 @@
           setNow(data.now); status(true);
           if (data.same) { return; }
           box.setAttribute("data-sig", data.sig);
-          if (editing(box)) { pending = { box: box, data: data }; } else { apply(box, data); }
+          apply(box, data);
         })
         .catch(function () { status(false); })
         .then(function () { busy = false; });
