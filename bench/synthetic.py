@@ -9,9 +9,10 @@ _COPY_CASES = """
 INSERT INTO cases (id, msisdn, district, school, state, outcome, tier, score, flag_awaiting,
                    flag_overdue, flag_no_team, flag_exhausted, opened_at, updated_at,
                    last_signal_at, resolved_at, school_notified_at, aggregate, version)
-SELECT %(prefix)s || g, '+8612' || lpad(g::text, 9, '0'), district, school, %(state)s,
-       %(outcome)s, tier, score, false, false, false, false,
-       now() - interval '1 day', now(), %(last_signal)s, %(resolved)s, NULL,
+SELECT %(prefix)s || g, '+8612' || lpad(g::text, 9, '0'), district, school, %(state)s::text,
+       %(outcome)s::text, tier, score, false, false, false, false,
+       now() - interval '1 day', now(), %(last_signal)s::timestamptz,
+       %(resolved)s::timestamptz, NULL,
        jsonb_set(jsonb_set(jsonb_set(aggregate, '{id}', to_jsonb(%(prefix)s || g)),
                            '{last_signal_at}', to_jsonb(%(last_signal_text)s::text)),
                  '{state}', to_jsonb(%(state)s::text)),
