@@ -38,7 +38,8 @@ def main() -> None:
                                               [int(s) for s in args.scale.split(",")])),
                 ("timers", lambda: heavy.timers(stack, args.timers, args.due)),
                 ("soak", lambda: figures.soak(stack, feed, args.soak_minutes))):
-            console.log(f"measuring {name} …")
+            waited = figures.settle(stack)
+            console.log(f"measuring {name} (after {waited:.0f} s to settle) …")
             measured = step()
             for row in measured:
                 console.log(f"  {row.figure}: {row.value:,.1f} {row.unit} {row.note}")

@@ -31,6 +31,15 @@ def wait_drained(stack: BenchStack, expected: int, timeout_s: float = 120) -> fl
     raise RuntimeError(f"gateway has {count_lines(stack.gateway_log)} of {expected} records")
 
 
+def settle(stack: BenchStack, timeout_s: float = 300) -> float:
+    """Wait until nothing is left to process or send, so that one figure's backlog does not
+    weigh on the next; returns the seconds waited."""
+    start = time.monotonic()
+    while _backlog(stack) and time.monotonic() - start < timeout_s:
+        time.sleep(0.5)
+    return time.monotonic() - start
+
+
 def ingest(stack: BenchStack, token: str, quick: bool) -> list[Row]:
     singles = flood(stack.base_url, token, total=1000 if quick else 4000, batch=1, clients=16,
                     prefix="single")
