@@ -140,3 +140,20 @@ def test_field_poll_answers_same_until_a_card_changes(school: Api) -> None:
     school.tick(minutes=10)
     changed = liaison.get("/school.json", have=first["sig"]).json()
     assert changed["same"] is False and changed["counts"] == {"open": 1, "waiting": 1}
+
+
+def test_the_audit_log_finds_everything_about_a_case(school: Api) -> None:
+    stranger = person(school, "li2", "liaison", school="other-u")
+    liaison = person(school, "li", "liaison", school="sanxia-med")
+    admin = person(school, "boss", "admin")
+    case_id = _student_case(school)
+    school.tick(minutes=10)
+    liaison.get("/school")
+    stranger.get(f"/cases/{case_id}")
+    delivery = school.delivery(case_id, "school_group")["id"]
+    liaison.post(f"/deliveries/{delivery}/result", {"result": "acknowledged"})
+    page = admin.get("/audit", target=case_id).text
+    for expected in ("查看学校预警", "访问不存在或无权的案件", "反馈结果", "API读取案件"):
+        assert expected in page, expected
+    assert "li2" in page and f"/cases/{case_id}" in page
+    assert stranger.get("/audit").status_code == 403

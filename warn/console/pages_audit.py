@@ -1,6 +1,5 @@
 """`/audit`: the audit log for admins — who did or saw what, when — newest first, filtered
-by person, action, or case (a case id also finds the results on its deliveries, whose ids
-start with it)."""
+by person, action, or case."""
 
 from typing import Annotated, Any
 
@@ -27,9 +26,10 @@ def audit_rows(session: Session, actor: str, action: str, target: str,
     if action:
         conditions.append(Audit.action == action)
     if target:
-        # List pages name the cases they showed in `detail`, not in `target`: look in both.
-        # A scan, but bounded by the page size and only ever run by an admin.
-        conditions.append(or_(Audit.target.startswith(target, autoescape=True),
+        # A case id is found in its own rows, its deliveries' (`<case>-3`), the URLs refused
+        # (`/cases/<case>/…`) and the list pages that showed it (in `detail`). A scan, but
+        # bounded by the page size and only ever run by an admin.
+        conditions.append(or_(Audit.target.contains(target, autoescape=True),
                               Audit.detail.contains(target, autoescape=True)))
     if before is not None:
         conditions.append(Audit.id < before)
