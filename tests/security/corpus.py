@@ -19,7 +19,7 @@ from typing import Any
 class Bad:
     name: str
     path: str
-    body: Any  # a JSON value, or bytes sent as they are
+    body: Any  # a JSON value, bytes sent as they are, or a callable making either
     status: int
     code: str
     field: str | None = None
@@ -94,9 +94,11 @@ SIGNALS = [
     _bad_signal("observed_at words", signal(observed_at="yesterday"), "observed_at"),
     _bad_signal("observed_at without offset", signal(observed_at="2026-02-23T18:43:00"),
                 "observed_at"),
-    _bad_signal("observed_at 10 minutes ahead", signal(observed_at=_ago(minutes=-10)),
+    # made when sent: the suite may run minutes after this module was imported
+    _bad_signal("observed_at 10 minutes ahead",
+                lambda: signal(observed_at=_ago(minutes=-10)), "observed_at"),
+    _bad_signal("observed_at 8 days behind", lambda: signal(observed_at=_ago(days=8)),
                 "observed_at"),
-    _bad_signal("observed_at 8 days behind", signal(observed_at=_ago(days=8)), "observed_at"),
     _bad_signal("observed_at a number", signal(observed_at=1771843380), "observed_at"),
     _bad_signal("observed_at month 13", signal(observed_at="2026-13-01T00:00:00+08:00"),
                 "observed_at"),

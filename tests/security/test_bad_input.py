@@ -67,7 +67,7 @@ def send(api: Api, bad: Bad, names: dict[str, str]) -> Any:
     headers = api.as_(bad.who)
     if bad.method == "GET" or bad.method == "DELETE":
         return api.client.request(bad.method, path, headers=headers)
-    body = bad.body
+    body = bad.body() if callable(bad.body) else bad.body
     if isinstance(body, dict) and body.get("id") == "{signal}":
         body = {**body, "id": names["signal"]}
     if isinstance(body, bytes):
