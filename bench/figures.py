@@ -92,14 +92,15 @@ def latency(stack: BenchStack, token: str, quick: bool, rate: float = 500) -> li
 
 
 def soak(stack: BenchStack, token: str, minutes: float, rate: float = 300) -> list[Row]:
-    """A steady rate for `minutes`: memory of the server and workers, and the backlog."""
+    """A steady rate for `minutes` (batches of 50, so that the run keeps its length): memory
+    of the server and workers, and the backlog."""
     servers, workers = stack.pids("serve"), stack.pids("worker")
     start_rss = (rss_mb(servers), rss_mb(workers))
     backlog = []
     rounds = max(1, int(minutes * 2))
     for n in range(rounds):
-        drive(stack.base_url, token, rate=rate, seconds=minutes * 60 / rounds, batch=1,
-              prefix=f"soak{n}", clients=32)
+        drive(stack.base_url, token, rate=rate, seconds=minutes * 60 / rounds, batch=50,
+              prefix=f"soak{n}", clients=8)
         backlog.append(_backlog(stack))
     end_rss = (rss_mb(servers), rss_mb(workers))
     grew = backlog[-1] > max(backlog[0], rate)  # more than a second's worth, and rising
