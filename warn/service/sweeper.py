@@ -62,16 +62,18 @@ class Sweeper:
                                           Delivery.lease_until.is_(None),
                                           Delivery.created_at < now - REDRIVE_AFTER)
                 .order_by(Delivery.created_at).limit(REDRIVE_LIMIT)))
-            # A lapsed lease (a lost claim, or a pause between retry rounds) is its own
-            # backoff: hand those out at once.
-            lapsed = list(session.scalars(
-                select(Delivery.id).where(Delivery.state == "queued",
-                                          Delivery.lease_until < now)
-                .order_by(Delivery.created_at).limit(REDRIVE_LIMIT)))
+            # A lapsed lease (a lost claim, or a pause between retry rounds) is handed out
+            # at once, but each lapse only once per backoff: while every worker is busy the
+            # lease stays lapsed, and a hand-out every second would flood the queue.
+            lapsed = session.execute(
+                select(Delivery.id, Delivery.lease_until).where(Delivery.state == "queued",
+                                                                Delivery.lease_until < now)
+                .order_by(Delivery.created_at).limit(REDRIVE_LIMIT)).all()
             teams_waiting = session.scalar(select(exists().where(
                 CaseRow.flag_no_team, CaseRow.state == "open")))
         signals = self._not_recent(signals)
-        deliveries = self._not_recent(never_claimed) + lapsed
+        lapses = self._not_recent([f"{i}@{lease.isoformat()}" for i, lease in lapsed])
+        deliveries = self._not_recent(never_claimed) + [key.split("@")[0] for key in lapses]
         if signals:
             log.info("re-driving %d unprocessed signals", len(signals))
             self.ctx.dispatcher.process_signals(signals)

@@ -1,0 +1,56 @@
+"""The scheduler's re-drive of deliveries whose lease lapsed: at once, but once per lapse.
+
+While every worker is busy (a long batch, a slow gateway) a lapsed lease stays lapsed; the
+sweeper used to hand the same deliveries out again every second, piling up messages that
+all arrive once the workers are free (seen in tests/faults/test_slow_gateway_burst.py:
+fourteen messages of the same 200 deliveries).
+"""
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import update
+
+from tests.integration.service_harness import Room, make_room
+from warn.service.sweeper import REDRIVE_BACKOFF_S, Sweeper
+from warn.store.models import Delivery
+
+
+@pytest.fixture
+def room(db_url: str, mock_log: Path) -> Iterator[Room]:
+    room = make_room(db_url, mock_log)
+    yield room
+    room.ctx.engine.dispose()
+
+
+def _lapse(room: Room, delivery_id: str, seconds_ago: float) -> None:
+    with room.ctx.sessions.begin() as session:
+        session.execute(update(Delivery).where(Delivery.id == delivery_id).values(
+            state="queued", lease_until=room.now - timedelta(seconds=seconds_ago)))
+
+
+def _handed_out(room: Room) -> list[str]:
+    return [i for name, ids in room.dispatcher.sent if name == "deliver" for i in ids]
+
+
+def test_a_lapsed_lease_is_handed_out_once_per_lapse(room: Room,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    case_id = room.signal("s1", "scam_sms", sender="106")
+    delivery = room.deliveries(case_id)[0].id
+    clock = [1000.0]
+    monkeypatch.setattr("warn.service.sweeper.time.monotonic", lambda: clock[0])
+    sweeper = Sweeper(room.ctx)
+    room.dispatcher.sent.clear()
+    _lapse(room, delivery, 1)
+    for _ in range(5):  # a busy worker never claims it: five sweeps, one hand-out
+        sweeper.redrive()
+        clock[0] += 1
+    assert _handed_out(room) == [delivery]
+    _lapse(room, delivery, 0.5)  # claimed again and paused again: a new lapse, at once
+    sweeper.redrive()
+    assert _handed_out(room) == [delivery, delivery]
+    clock[0] += REDRIVE_BACKOFF_S  # still lapsed long after: its message may be lost
+    sweeper.redrive()
+    assert _handed_out(room) == [delivery] * 3
