@@ -64,10 +64,10 @@ def _print(console: Console, rows: list[Row], processes: str, seconds: float) ->
     insert = by_name.get("limit: raw batched INSERT into PostgreSQL")
     e2e = by_name.get("end to end, sustained (batch ingest)")
     batch = by_name.get("ingest, batches of 1,000 (4 clients)")
-    if noop and e2e:
+    if noop and e2e and noop.value:
         console.print(f"end to end / Celery no-op tasks per worker: "
                       f"{e2e.value / noop.value:.2f} (signals per no-op task)")
-    if insert and batch:
+    if insert and batch and insert.value:
         console.print(f"batch ingest / raw INSERT rate: {batch.value / insert.value:.2f}")
 
 

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import psycopg
 import redis
@@ -16,9 +17,11 @@ from bench.stack import BenchStack
 
 def celery_noop(stack: BenchStack, tasks: int = 3000) -> Row:
     env = stack.env()
+    env["PYTHONPATH"] = str(Path(__file__).resolve().parents[1])
+    log = (stack.folder / "noop-worker.log").open("wb")
     worker = subprocess.Popen([sys.executable, "-m", "bench.noop", "worker"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              cwd=stack.folder, start_new_session=True)
+                              stdout=log, stderr=subprocess.STDOUT, cwd=stack.folder,
+                              start_new_session=True)
     counter = redis.Redis.from_url(env["WARN_BROKER_URL"])
     counter.delete("bench-noop")
     try:
