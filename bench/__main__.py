@@ -34,6 +34,8 @@ def main() -> None:
                 ("ingest", lambda: figures.ingest(stack, feed, args.quick)),
                 ("end to end", lambda: figures.sustained(stack, feed, args.quick)),
                 ("latency", lambda: figures.latency(stack, feed, args.quick)),
+                ("latency at a rate it keeps up with",
+                 lambda: figures.latency(stack, feed, args.quick, rate=100)),
                 ("scale", lambda: heavy.scale(stack, feed, officer,
                                               [int(s) for s in args.scale.split(",")])),
                 ("timers", lambda: heavy.timers(stack, args.timers, args.due)),

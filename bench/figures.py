@@ -77,8 +77,8 @@ def sustained(stack: BenchStack, token: str, quick: bool) -> list[Row]:
 
 
 def latency(stack: BenchStack, token: str, quick: bool, rate: float = 500) -> list[Row]:
-    load = drive(stack.base_url, token, rate=rate, seconds=10 if quick else 30, batch=1,
-                 prefix="lat", clients=64)
+    load = drive(stack.base_url, token, rate=rate, seconds=10, batch=1,
+                 prefix=f"lat{rate:.0f}", clients=64)
     time.sleep(3)
     flashes = first_flashes(stack.gateway_log)
     waits = [(flashes[m] - at) * 1000 for m, at in load.accepted_at.items() if m in flashes]
