@@ -83,8 +83,11 @@ def make_stack(servers: Servers, tmp_path: Path) -> Iterator[StackFactory]:
         stack.stop()
 
 
+Report = Callable[[Tally], None]
+
+
 @pytest.fixture
-def report(request: pytest.FixtureRequest) -> Callable[[Tally], None]:
+def report(request: pytest.FixtureRequest) -> Report:
     """Records the scenario's tally for the summary table."""
     rows = request.config.stash.setdefault(ROWS, [])
 

@@ -6,6 +6,7 @@ why."""
 import pytest
 
 from tests.e2e.stack import SECONDS_POLICY, eventually
+from tests.faults.conftest import Report, StackFactory
 from tests.faults.harness import FaultStack, count_rows
 
 pytestmark = pytest.mark.faults
@@ -24,8 +25,8 @@ def _start(stack: FaultStack) -> None:
 
 
 def test_a_gateway_failing_30_percent_of_attempts_still_delivers_everything_once(
-        make_stack, report) -> None:
-    stack: FaultStack = make_stack(policy=SLOW_POLICY, fail_rate="0.3")
+        make_stack: StackFactory, report: Report) -> None:
+    stack = make_stack(policy=SLOW_POLICY, fail_rate="0.3")
     _start(stack)
     with stack.client() as feed:
         assert {a.status_code for a in stack.post(feed, stack.signals("flaky", 200))} == {202}
@@ -44,9 +45,9 @@ def test_a_gateway_failing_30_percent_of_attempts_still_delivers_everything_once
 
 
 def test_96110_down_fails_its_stage_and_the_ladder_moves_on_saying_why(
-        make_stack, report) -> None:
+        make_stack: StackFactory, report: Report) -> None:
     assert SLOW_POLICY != SECONDS_POLICY
-    stack: FaultStack = make_stack(policy=SLOW_POLICY, down="callback_96110")
+    stack = make_stack(policy=SLOW_POLICY, down="callback_96110")
     _start(stack)
     with stack.client() as root:
         assert {a.status_code for a in stack.post(root, stack.signals("down", 20))} == {202}

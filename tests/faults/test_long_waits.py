@@ -19,7 +19,7 @@ from freezegun import freeze_time
 from sqlalchemy import select
 
 import workers.tasks as tasks
-from tests.faults.conftest import Servers
+from tests.faults.conftest import Report, Servers
 from tests.faults.harness import ATTRIBUTES, Tally
 from warn.channels.registry import build_gateways
 from warn.policy_file import load_policy
@@ -74,7 +74,7 @@ def ctx(servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
 
 
 def test_thirty_minute_stages_and_the_two_hour_window_run_on_time(ctx: Context,
-                                                                  report) -> None:
+                                                                  report: Report) -> None:
     dispatcher: TaskDispatcher = ctx.dispatcher  # type: ignore[assignment]
     with freeze_time(T0) as clock:
         add_school(ctx, "sanxia-med", "重庆三峡医药高等专科学校", "wanzhou")

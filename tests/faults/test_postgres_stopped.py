@@ -10,15 +10,14 @@ import time
 import pytest
 
 from tests.e2e.stack import eventually
-from tests.faults.conftest import Servers
-from tests.faults.harness import FaultStack
+from tests.faults.conftest import Report, Servers, StackFactory
 
 pytestmark = pytest.mark.faults
 
 
 def test_postgres_down_answers_503_stores_nothing_and_recovers_by_itself(
-        make_stack, servers: Servers, report) -> None:
-    stack: FaultStack = make_stack(latency_ms="300")
+        make_stack: StackFactory, servers: Servers, report: Report) -> None:
+    stack = make_stack(latency_ms="300")
     stack.start_serve()
     stack.start("scheduler", "scheduler")
     stack.start_worker("worker-1")

@@ -7,15 +7,14 @@ publishers reconnect by themselves.
 
 import pytest
 
-from tests.faults.conftest import Servers
-from tests.faults.harness import FaultStack
+from tests.faults.conftest import Report, Servers, StackFactory
 
 pytestmark = pytest.mark.faults
 
 
 def test_a_redis_restart_with_1000_signals_in_flight_loses_nothing(
-        make_stack, servers: Servers, report) -> None:
-    stack: FaultStack = make_stack(latency_ms="20")
+        make_stack: StackFactory, servers: Servers, report: Report) -> None:
+    stack = make_stack(latency_ms="20")
     stack.start_serve()
     stack.start("scheduler", "scheduler")
     stack.start_worker("worker-1")

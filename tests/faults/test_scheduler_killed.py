@@ -13,6 +13,7 @@ from collections import Counter
 import pytest
 
 from tests.e2e.stack import SECONDS_POLICY, eventually
+from tests.faults.conftest import Report, StackFactory
 from tests.faults.harness import FaultStack, count_rows
 
 pytestmark = pytest.mark.faults
@@ -32,9 +33,9 @@ def _duty_pages(stack: FaultStack) -> Counter[str]:
 
 
 def test_timers_due_while_the_scheduler_is_dead_fire_once_even_with_two_schedulers(
-        make_stack, report) -> None:
+        make_stack: StackFactory, report: Report) -> None:
     assert POLICY != SECONDS_POLICY
-    stack: FaultStack = make_stack(policy=POLICY)
+    stack = make_stack(policy=POLICY)
     stack.start_serve()
     stack.start_worker("worker-1")
     stack.start_worker("worker-2")

@@ -11,6 +11,7 @@ import time
 import pytest
 
 from tests.e2e.stack import eventually
+from tests.faults.conftest import Report, StackFactory
 from tests.faults.harness import FaultStack
 
 pytestmark = pytest.mark.faults
@@ -21,8 +22,8 @@ def _in_flight(stack: FaultStack, at_least: int) -> bool:
 
 
 def test_a_worker_killed_mid_delivery_loses_nothing_and_sends_nothing_twice(
-        make_stack, report) -> None:
-    stack: FaultStack = make_stack(latency_ms="400")
+        make_stack: StackFactory, report: Report) -> None:
+    stack = make_stack(latency_ms="400")
     stack.start_serve()
     stack.start("scheduler", "scheduler")
     stack.start_worker("worker-1", concurrency=4)

@@ -72,7 +72,7 @@ class Sweeper:
             teams_waiting = session.scalar(select(exists().where(
                 CaseRow.flag_no_team, CaseRow.state == "open")))
         signals = self._not_recent(signals)
-        lapses = self._not_recent([f"{i}@{lease.isoformat()}" for i, lease in lapsed])
+        lapses = self._not_recent([f"{i}@{lease}" for i, lease in lapsed])
         deliveries = self._not_recent(never_claimed) + [key.split("@")[0] for key in lapses]
         if signals:
             log.info("re-driving %d unprocessed signals", len(signals))
