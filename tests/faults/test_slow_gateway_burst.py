@@ -13,12 +13,6 @@ pytestmark = pytest.mark.faults
 MESSAGES = 200  # a flash SMS and a 96110 call per signal
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "warn/service/delivering.py claims a whole batch of deliveries with one 30 s LEASE, "
-    "sends them 8 at a time and records every outcome only when the batch is done: a batch "
-    "that takes longer than the lease (here 200 sends of 3 s) has its claims lapse mid-send, "
-    "the scheduler re-drives all of them and another worker sends them again, those already "
-    "accepted included; only the gateway's idempotency key stops the second messages"))
 def test_a_burst_through_slow_gateways_claims_each_delivery_once(make_stack, report) -> None:
     stack: FaultStack = make_stack(latency_ms="3000")
     stack.start_serve()

@@ -1,11 +1,14 @@
 """deliver: claim queued deliveries, send each with its id as idempotency key, record the end.
 
-A batch is claimed with one statement and its outcomes are written with one statement per
-kind; the sends themselves run a few at a time, as a gateway client would.
+A batch is claimed with one statement; the sends run a few at a time, as a gateway client
+would. Outcomes are written as they come, a few at a time, and the lease of every send still
+under way is renewed while the batch lasts: a batch through a slow gateway never outlives
+its claim, so no other worker sends it again.
 """
 
+import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -29,6 +32,8 @@ ROUNDS = 3
 PAUSE_BETWEEN_ROUNDS = timedelta(seconds=2)
 SENDERS = 8
 BATCH = 500
+RECORD_EVERY_S = 0.5
+GATHER_S = 0.02
 
 
 @dataclass(frozen=True)
@@ -51,8 +56,10 @@ def deliver_many(ctx: Context, delivery_ids: Sequence[str]) -> dict[str, str]:
     states: dict[str, str] = {}
     for start in range(0, len(ids), BATCH):
         claimed = _claim(ctx, ids[start:start + BATCH])
-        if claimed:
-            states.update(_record(ctx, _send_all(ctx, claimed)))
+        if len(claimed) == 1:
+            states.update(_record(ctx, [_send(ctx, claimed[0])]))
+        elif claimed:
+            states.update(_send_all(ctx, claimed))
     return states
 
 
@@ -77,11 +84,33 @@ def _claim(ctx: Context, delivery_ids: list[str]) -> list[Claimed]:
             for delivery_id, case_id, rounds, channel, recipient, body in rows]
 
 
-def _send_all(ctx: Context, claimed: list[Claimed]) -> list[Outcome]:
-    if len(claimed) == 1:
-        return [_send(ctx, claimed[0])]
+def _send_all(ctx: Context, claimed: list[Claimed]) -> dict[str, str]:
+    """Send in parallel; record outcomes as they come, renew the lease of the rest."""
+    states: dict[str, str] = {}
     with ThreadPoolExecutor(max_workers=min(SENDERS, len(claimed))) as pool:
-        return list(pool.map(lambda item: _send(ctx, item), claimed))
+        running: dict[Future[Outcome], Claimed] = {pool.submit(_send, ctx, c): c
+                                                   for c in claimed}
+        renewed = time.monotonic()
+        while running:
+            done, _ = wait(running, timeout=RECORD_EVERY_S, return_when=FIRST_COMPLETED)
+            if done and len(done) < len(running):
+                wait(running, timeout=GATHER_S)  # those finishing at nearly the same moment
+            done = {f for f in running if f.done()}
+            if done:
+                states.update(_record(ctx, [f.result() for f in done]))
+                for future in done:
+                    del running[future]
+            if running and time.monotonic() - renewed > LEASE.total_seconds() / 3:
+                _renew(ctx, [c.message.delivery_id for c in running.values()])
+                renewed = time.monotonic()
+    return states
+
+
+def _renew(ctx: Context, delivery_ids: list[str]) -> None:
+    with ctx.sessions.begin() as session:
+        session.execute(update(Delivery).where(Delivery.id.in_(delivery_ids),
+                                               Delivery.state == "queued")
+                        .values(lease_until=ctx.now() + LEASE))
 
 
 def _send(ctx: Context, claimed: Claimed) -> Outcome:
