@@ -64,7 +64,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
         runtime.start()
     try:
         uvicorn.run("warn.api.app:create_default_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="info")
+                    workers=workers, log_level="info",
+                    http="warn.api.server:NoDelayHTTPProtocol")
     finally:
         if runtime:
             runtime.stop()
