@@ -10,6 +10,7 @@ rows are already committed, and the scheduler re-drives them within seconds.
 import atexit
 import logging
 import threading
+import time
 from collections.abc import Sequence
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,7 @@ class CeleryDispatcher:
         while True:
             self._wake.wait()
             self._wake.clear()
-            threading.Event().wait(self.window_s)
+            time.sleep(self.window_s)
             self.flush()
 
     def flush(self) -> None:

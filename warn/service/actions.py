@@ -1,6 +1,7 @@
 """What people do to a case: confirm, decline, escalate, record an outcome, report results."""
 
-from dataclasses import dataclass
+
+from sqlalchemy import select
 
 from warn.domain.case import Case
 from warn.domain.events import Confirm, Decline, Escalate, RecordOutcome, ResultReported
@@ -30,28 +31,20 @@ def record_outcome(ctx: Context, case_id: str, outcome: str, actor: str,
     return apply_event(ctx, case_id, RecordOutcome(outcome, actor, note))
 
 
-@dataclass(frozen=True)
-class DeliveryRef:
-    id: str
-    case_id: str
-    channel: str
-    recipient: str
-
-
-def find_delivery(ctx: Context, delivery_id: str) -> DeliveryRef:
+def _case_of_delivery(ctx: Context, delivery_id: str) -> str:
     with ctx.sessions() as session:
-        row = session.get(Delivery, delivery_id)
-        if row is None:
-            raise DeliveryNotFound(delivery_id)
-        return DeliveryRef(row.id, row.case_id, row.channel, row.recipient)
+        case_id = session.scalar(select(Delivery.case_id).where(Delivery.id == delivery_id))
+    if case_id is None:
+        raise DeliveryNotFound(delivery_id)
+    return case_id
 
 
 def report_result(ctx: Context, delivery_id: str, result: str, actor: str,
                   note: str | None) -> Case:
     """Record the result (always), and let the case react to it, in one transaction."""
-    delivery = find_delivery(ctx, delivery_id)
+    case_id = _case_of_delivery(ctx, delivery_id)
     with ctx.sessions.begin() as session:
-        row, case = lock_case(session, delivery.case_id)
+        row, case = lock_case(session, case_id)
         batch = CaseBatch(session, ctx)
         _, after = batch.decide(row, case, ResultReported(delivery_id, result, actor, note))
         session.add(DeliveryResult(delivery_id=delivery_id, result=result, note=note,

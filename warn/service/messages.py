@@ -1,5 +1,7 @@
 """Rendering a delivery's body when the delivery is created: the row is the exact message."""
 
+from dataclasses import replace
+
 from sqlalchemy.orm import Session
 
 from warn.domain.case import Case
@@ -20,11 +22,9 @@ class BodyRenderer:
     def body(self, send: Send) -> str:
         base = self._base or self._context()
         self._base = base
-        context = base.__class__(**{**vars(base), "page_reason": send.reason,
-                                    "stage_index": send.stage,
-                                    "team": send.recipient if send.channel == "mobile_team"
-                                    else None})
-        return render_message(send.channel, context)
+        team = send.recipient if send.channel == "mobile_team" else None
+        return render_message(send.channel, replace(base, page_reason=send.reason,
+                                                    stage_index=send.stage, team=team))
 
     def _context(self) -> MessageContext:
         case, subject = self._case, self._case.subject
