@@ -111,11 +111,14 @@ def _render(channel: str, ctx: MessageContext, templates_dir: Path | None) -> st
     return body
 
 
+_BUILT_IN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+
+
 def resolve_templates_dir(override: Path | None = None) -> Path:
     if override is not None:
         return Path(override)
     from_env = os.environ.get("WARN_TEMPLATES", "").strip()
-    return Path(from_env) if from_env else Path(__file__).resolve().parent.parent / "templates"
+    return Path(from_env) if from_env else _BUILT_IN_TEMPLATES
 
 
 def environment(templates_dir: Path | None = None) -> SandboxedEnvironment:

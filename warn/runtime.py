@@ -4,7 +4,7 @@ from functools import cache
 
 from warn.channels.registry import gateways
 from warn.config import Settings, settings_from_env
-from warn.dispatch import CeleryDispatcher
+from warn.dispatch import CeleryDispatcher, in_place
 from warn.policy_file import load_policy
 from warn.render import check_templates
 from warn.service.context import Context
@@ -36,3 +36,10 @@ def coalesce_publishing() -> None:
     dispatcher = context().dispatcher
     if isinstance(dispatcher, CeleryDispatcher):
         dispatcher.window_s = WINDOW_S
+
+
+@cache
+def task_context() -> Context:
+    """The context Celery tasks run in: what a task's work creates to send is sent by the
+    same task (warn.dispatch.DeliverInPlace)."""
+    return in_place(context())

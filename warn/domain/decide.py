@@ -8,7 +8,6 @@ caller persists both in one transaction. Timers are not effects: the caller keep
 per case at `next_deadline(case)`, and a `Tick` handles whatever is due by then.
 """
 
-import copy
 from datetime import datetime
 
 from warn.domain import ladder
@@ -20,6 +19,7 @@ from warn.domain.case import (
     OFFICER_OUTCOMES,
     Case,
     Delivery,
+    copy_case,
 )
 from warn.domain.events import (
     Confirm,
@@ -50,9 +50,7 @@ def open_case(case_id: str, signal: Signal, policy: Policy, now: datetime) -> Ca
 
 def decide(case: Case, event: Event, now: datetime,
            directory: Directory) -> tuple[Case, list[Effect]]:
-    # The policy snapshot and the subject are immutable: share them instead of copying.
-    shared: dict[int, object] = {id(case.policy): case.policy, id(case.subject): case.subject}
-    run = ladder.Run(copy.deepcopy(case, shared), now, directory)
+    run = ladder.Run(copy_case(case), now, directory)
     if run.case.state == "open" and isinstance(event, _CATCH_UP_FIRST):
         # A deadline that passed before this event is handled first, as if its timer had
         # fired on time: a late acknowledgement does not meet a missed `ack`, and a signal

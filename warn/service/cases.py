@@ -6,8 +6,9 @@
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from warn.domain.case import Case, case_from_dict
@@ -15,8 +16,11 @@ from warn.domain.decide import decide
 from warn.domain.events import CloseDispatch, Effect, Event, Send
 from warn.service.context import Context
 from warn.service.directory import SqlDirectory
-from warn.service.persist import Writer
+from warn.service.persist import CaseRef, Writer
 from warn.store.models import CaseRow
+
+_LOCKED_COLUMNS = (CaseRow.id, CaseRow.msisdn, CaseRow.aggregate, CaseRow.version,
+                   CaseRow.school_notified_at)
 
 
 class CaseNotFound(LookupError):
@@ -46,24 +50,24 @@ class CaseBatch:
 
     def __init__(self, session: Session, ctx: Context):
         self.session, self.ctx = session, ctx
-        self.directory = SqlDirectory(session)
         self.writer = Writer(session)
+        self.directory = SqlDirectory(session, before_reading=self.writer.flush)
         self.followups = Followups()
 
-    def lock(self, case_ids: Iterable[str]) -> dict[str, CaseRow]:
+    def lock(self, case_ids: Iterable[str]) -> dict[str, CaseRef]:
         """Lock the cases, always in id order so that two batches never deadlock."""
-        query = (select(CaseRow).where(CaseRow.id.in_(sorted(set(case_ids))))
+        query = (select(*_LOCKED_COLUMNS).where(CaseRow.id.in_(sorted(set(case_ids))))
                  .order_by(CaseRow.id).with_for_update())
-        return {row.id: row for row in self.session.scalars(query)}
+        return {ref.id: ref for ref in _refs(self.session, query)}
 
-    def lock_open(self, msisdns: Iterable[str]) -> dict[str, CaseRow]:
-        query = (select(CaseRow).where(CaseRow.msisdn.in_(sorted(set(msisdns))),
-                                       CaseRow.state == "open")
+    def lock_open(self, msisdns: Iterable[str]) -> dict[str, CaseRef]:
+        query = (select(*_LOCKED_COLUMNS).where(CaseRow.msisdn.in_(sorted(set(msisdns))),
+                                                CaseRow.state == "open")
                  .order_by(CaseRow.id).with_for_update())
-        return {row.msisdn: row for row in self.session.scalars(query)}
+        return {ref.msisdn: ref for ref in _refs(self.session, query)}
 
-    def decide(self, row: CaseRow | None, case: Case, event: Event, *,
-               resync_timer: bool = False) -> tuple[CaseRow, Case]:
+    def decide(self, row: CaseRef | None, case: Case, event: Event, *,
+               resync_timer: bool = False) -> tuple[CaseRef, Case]:
         """Decide one event (row None: a new case) and stage its writes."""
         now = self.ctx.now()
         after, effects = decide(case, event, now, self.directory)
@@ -80,12 +84,17 @@ class CaseBatch:
         self.writer.finish()
 
 
-def lock_case(session: Session, case_id: str) -> tuple[CaseRow, Case]:
-    row = session.scalars(select(CaseRow).where(CaseRow.id == case_id)
-                          .with_for_update()).one_or_none()
-    if row is None:
+def _refs(session: Session, query: Select[Any]) -> list[CaseRef]:
+    return [CaseRef(id=r.id, msisdn=r.msisdn, aggregate=r.aggregate, version=r.version,
+                    school_notified_at=r.school_notified_at) for r in session.execute(query)]
+
+
+def lock_case(session: Session, case_id: str) -> tuple[CaseRef, Case]:
+    refs = _refs(session, select(*_LOCKED_COLUMNS).where(CaseRow.id == case_id)
+                 .with_for_update())
+    if not refs:
         raise CaseNotFound(case_id)
-    return row, case_from_dict(row.aggregate)
+    return refs[0], case_from_dict(refs[0].aggregate)
 
 
 def apply_event(ctx: Context, case_id: str, event: Event) -> Case:

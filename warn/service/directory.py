@@ -5,7 +5,7 @@ liaisons of a school and the officers of a district are read once per batch, and
 flash SMS per number is read for all the batch's numbers in one query.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -15,7 +15,10 @@ from warn.store.models import Delivery, Team, User
 
 
 class SqlDirectory:
-    def __init__(self, session: Session):
+    def __init__(self, session: Session, before_reading: Callable[[], None] = lambda: None):
+        # Writes of the batch so far must be in the database before a question whose
+        # answer depends on them (which team is free).
+        self._before_reading = before_reading
         self._session = session
         self._reserved: dict[str, int] = {}
         self._liaisons: dict[str, list[str]] = {}
@@ -40,6 +43,7 @@ class SqlDirectory:
 
     def free_team(self, district: str | None) -> str | None:
         """The least busy team with room, locked so that no other case takes the same place."""
+        self._before_reading()
         teams = select(Team).order_by(Team.id).with_for_update()
         if district is not None:
             teams = teams.where(Team.district == district)

@@ -17,7 +17,8 @@ from warn.domain.risk import signal_score
 from warn.domain.signals import Signal, signal_from_dict
 from warn.service.cases import CaseBatch
 from warn.service.context import Context
-from warn.store.models import CaseRow, SignalRow
+from warn.service.persist import CaseRef
+from warn.store.models import SignalRow
 
 BATCH = 500
 
@@ -67,7 +68,7 @@ def _process_batch(ctx: Context, signal_ids: list[str]) -> dict[str, str]:
     return {k: v for k, v in done.items() if v is not None}
 
 
-def _join(batch: CaseBatch, cases: dict[str, tuple[CaseRow, Case]], signal: Signal) -> str:
+def _join(batch: CaseBatch, cases: dict[str, tuple[CaseRef, Case]], signal: Signal) -> str:
     msisdn = signal.subject.msisdn
     current = cases.get(msisdn)
     if current is not None:

@@ -1,0 +1,75 @@
+"""The batch writer: many decisions in one transaction, written as a few statements."""
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from tests.integration.service_harness import Room, make_room
+from warn.domain.case import case_from_dict
+from warn.domain.decide import open_case
+from warn.domain.events import CancelQueued, Send, SignalArrived, Tick
+from warn.domain.risk import signal_score
+from warn.domain.signals import Signal, validate_signal
+from warn.service.cases import CaseBatch
+from warn.service.ingest import ingest
+from warn.store.models import CaseRow, Delivery, TimelineEntry
+
+
+@pytest.fixture
+def room(db_url: str, mock_log: Path) -> Iterator[Room]:
+    room = make_room(db_url, mock_log)
+    yield room
+    room.ctx.engine.dispose()
+
+
+def _stored_signal(room: Room, signal_id: str, msisdn: str) -> Signal:
+    """A signal stored as the API stores it, not yet processed."""
+    raw = {"id": signal_id, "kind": "scam_sms", "observed_at": room.now.isoformat(),
+           "subject": {"msisdn": msisdn}, "attributes": {"sender": "10690000"}}
+    accepted, _ = ingest(room.ctx, [raw])
+    assert accepted
+    return validate_signal(raw, room.now)
+
+
+def test_a_case_opened_and_changed_across_a_mid_batch_write_is_one_row(room: Room) -> None:
+    signal = _stored_signal(room, "seed", "+8613800000001")
+    ctx = room.ctx
+    with ctx.sessions.begin() as session:
+        batch = CaseBatch(session, ctx)
+        case = open_case("c-batch", signal, ctx.policy, room.now)
+        row, after = batch.decide(None, case,
+                                  SignalArrived(signal, signal_score(signal, ctx.policy)))
+        batch.writer.flush()  # as a question about free teams would, mid-batch
+        room.now += timedelta(hours=3)
+        row, after = batch.decide(row, after, Tick())
+        batch.finish()
+    with ctx.sessions() as session:
+        rows = list(session.scalars(select(CaseRow).where(CaseRow.id == "c-batch")))
+        notes = list(session.scalars(select(TimelineEntry.type).where(
+            TimelineEntry.case_id == "c-batch").order_by(TimelineEntry.id)))
+    assert [(r.state, r.outcome, r.version) for r in rows] == [("resolved", "warned", 2)]
+    assert notes[-1] == "resolved"
+
+
+def test_resolving_cancels_what_was_queued_before_but_not_what_is_sent_after(
+        room: Room) -> None:
+    case_id = room.signal("s2", "scam_sms", msisdn="+8613800000002", sender="10690000")
+    assert case_id is not None
+    with room.ctx.sessions.begin() as session:
+        session.add(Delivery(id=f"{case_id}-queued", case_id=case_id, stage=0,
+                             channel="flash_sms", recipient="+8613800000002", body="x",
+                             state="queued", created_at=room.now))
+    ctx = room.ctx
+    with ctx.sessions.begin() as session:
+        batch = CaseBatch(session, ctx)
+        row = batch.lock([case_id])[case_id]
+        case = case_from_dict(row.aggregate)
+        page = Send(f"{case_id}-page", 0, "duty_page", "cui", reason="exhausted")
+        batch.writer.save(row, case, case, [CancelQueued(), page], room.now)
+        batch.finish()
+    states = {d.id: d.state for d in room.deliveries(case_id)}
+    assert states[f"{case_id}-queued"] == "cancelled"
+    assert states[f"{case_id}-page"] == "queued"
