@@ -17,7 +17,7 @@ def configure(broker_url: str) -> Celery:
         # with idempotent handlers, at-least-once delivery gives exactly-once effects.
         task_acks_late=True,
         task_reject_on_worker_lost=True,
-        worker_prefetch_multiplier=4,
+        worker_prefetch_multiplier=1,
         worker_hijack_root_logger=False,
         broker_connection_retry_on_startup=True,
         # The in-memory transport polls once a second by default: far too slow here.

@@ -70,3 +70,18 @@ def test_near_misses_revoked_and_oversized_tokens_get_nothing(api: Api) -> None:
     disable_user(api.ctx, "cui")
     assert user_for_token(api.ctx, token) is None
     assert api.get("cui", "/v1/cases").status_code == 401
+
+
+def test_a_token_disabled_by_another_process_is_refused_within_the_trust_time(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    token = add_user(api.ctx, "cui", "officer")
+    api.tokens["cui"] = token
+    clock = [1000.0]
+    monkeypatch.setattr(directory_admin.time, "monotonic", lambda: clock[0])
+    assert api.get("cui", "/v1/cases").status_code == 200
+    with api.engine.begin() as conn:  # as `warn user disable` does, from its own process
+        conn.execute(User.__table__.update().where(User.name == "cui").values(disabled=True))
+    clock[0] += directory_admin.TOKEN_TRUST_S / 2
+    assert api.get("cui", "/v1/cases").status_code == 200  # still trusted, for now
+    clock[0] += directory_admin.TOKEN_TRUST_S
+    assert api.get("cui", "/v1/cases").status_code == 401

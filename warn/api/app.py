@@ -7,6 +7,7 @@ from fastapi import FastAPI
 from warn.api import cases, deliveries, ops, signals
 from warn.api.errors import install_error_handlers
 from warn.api.headers import SecurityHeaders
+from warn.api.ingest_queue import IngestQueue
 from warn.api.metrics import Metrics, RequestMetrics
 from warn.service.context import Context
 
@@ -21,6 +22,7 @@ def create_app(get_context: Callable[[], Context]) -> FastAPI:
     app = FastAPI(title="warn", version="0.1.0", description=DESCRIPTION)
     app.state.get_context = get_context
     app.state.metrics = Metrics(get_context)
+    app.state.ingest_queue = IngestQueue(get_context)
     install_error_handlers(app)
     for module in (signals, cases, deliveries, ops):
         app.include_router(module.router)

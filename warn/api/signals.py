@@ -1,5 +1,6 @@
 """`POST /v1/signals` (one, or a batch of up to 1,000) and `GET /v1/signals/{id}`."""
 
+import asyncio
 import functools
 import json
 from typing import Annotated, Any
@@ -10,6 +11,7 @@ from fastapi.responses import JSONResponse
 
 from warn.api.auth import Ctx, Principal, SignalReader, require
 from warn.api.errors import ApiError, error_body, error_response, not_found
+from warn.api.ingest_queue import SMALL, IngestQueue
 from warn.api.metrics import metrics_of
 from warn.api.schemas import BatchOut, SignalAccepted, SignalState, errors
 from warn.api.signal_doc import OPENAPI_EXTRA
@@ -31,8 +33,13 @@ async def post_signals(request: Request, ctx: Ctx, user: Feeder) -> JSONResponse
     data = _parse(await _read_body(request))
     batch = isinstance(data, dict) and "signals" in data
     items = _batch_items(data) if batch else [data]
-    accepted, refused = await run_in_threadpool(
-        functools.partial(ingest, ctx, items, actor=(user.name, user.role)))
+    actor = (user.name, user.role)
+    if len(items) <= SMALL:
+        accepted, refused = await asyncio.wrap_future(
+            ingest_queue_of(request.app).submit(items, actor))
+    else:
+        accepted, refused = await run_in_threadpool(
+            functools.partial(ingest, ctx, items, actor=actor))
     _count(request, accepted, refused)
     if batch:
         return JSONResponse(_batch_answer(accepted, refused), status_code=202)
@@ -128,3 +135,8 @@ def _count(request: Request, accepted: list[Accepted], refused: list[Refused]) -
     metrics.signals.labels("accepted").inc(len(accepted) - duplicates)
     metrics.signals.labels("duplicate").inc(duplicates)
     metrics.signals.labels("rejected").inc(len(refused))
+
+
+def ingest_queue_of(app: Any) -> IngestQueue:
+    queue: IngestQueue = app.state.ingest_queue
+    return queue

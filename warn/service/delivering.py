@@ -6,6 +6,8 @@ under way is renewed while the batch lasts: a batch through a slow gateway never
 its claim, so no other worker sends it again.
 """
 
+import os
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -87,23 +89,38 @@ def _claim(ctx: Context, delivery_ids: list[str]) -> list[Claimed]:
 def _send_all(ctx: Context, claimed: list[Claimed]) -> dict[str, str]:
     """Send in parallel; record outcomes as they come, renew the lease of the rest."""
     states: dict[str, str] = {}
-    with ThreadPoolExecutor(max_workers=min(SENDERS, len(claimed))) as pool:
-        running: dict[Future[Outcome], Claimed] = {pool.submit(_send, ctx, c): c
-                                                   for c in claimed}
-        renewed = time.monotonic()
-        while running:
-            done, _ = wait(running, timeout=RECORD_EVERY_S, return_when=FIRST_COMPLETED)
-            if done and len(done) < len(running):
-                wait(running, timeout=GATHER_S)  # those finishing at nearly the same moment
-            done = {f for f in running if f.done()}
-            if done:
-                states.update(_record(ctx, [f.result() for f in done]))
-                for future in done:
-                    del running[future]
-            if running and time.monotonic() - renewed > LEASE.total_seconds() / 3:
-                _renew(ctx, [c.message.delivery_id for c in running.values()])
-                renewed = time.monotonic()
+    pool = _senders()
+    running: dict[Future[Outcome], Claimed] = {pool.submit(_send, ctx, c): c
+                                               for c in claimed}
+    renewed = time.monotonic()
+    while running:
+        done, _ = wait(running, timeout=RECORD_EVERY_S, return_when=FIRST_COMPLETED)
+        if done and len(done) < len(running):
+            wait(running, timeout=GATHER_S)  # those finishing at nearly the same moment
+        done = {f for f in running if f.done()}
+        if done:
+            states.update(_record(ctx, [f.result() for f in done]))
+            for future in done:
+                del running[future]
+        if running and time.monotonic() - renewed > LEASE.total_seconds() / 3:
+            _renew(ctx, [c.message.delivery_id for c in running.values()])
+            renewed = time.monotonic()
     return states
+
+
+_pool: tuple[int, ThreadPoolExecutor] | None = None
+_pool_lock = threading.Lock()
+
+
+def _senders() -> ThreadPoolExecutor:
+    """The process's sending threads, made once (and again in a forked child: threads do
+    not survive a fork)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[0] != os.getpid():
+            _pool = (os.getpid(), ThreadPoolExecutor(max_workers=SENDERS,
+                                                     thread_name_prefix="warn-send"))
+        return _pool[1]
 
 
 def _renew(ctx: Context, delivery_ids: list[str]) -> None:

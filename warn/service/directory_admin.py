@@ -3,6 +3,8 @@
 import hashlib
 import hmac
 import secrets
+import time
+from dataclasses import dataclass
 
 from sqlalchemy import delete, select
 
@@ -64,7 +66,8 @@ def _check_user(role: str, school: str | None, team: str | None) -> None:
 
 
 def disable_user(ctx: Context, name: str) -> None:
-    """Revoke the user: its API token and its console sessions stop working at once."""
+    """Revoke the user: its console sessions and, in this process, its API token stop
+    working at once; other server processes refuse the token within TOKEN_TRUST_S."""
     with ctx.sessions.begin() as session:
         user = session.get(User, name)
         if user is None:
@@ -72,14 +75,50 @@ def disable_user(ctx: Context, name: str) -> None:
         user.disabled = True
         # Its console sign-ins end with it, in the same transaction.
         session.execute(delete(WebSession).where(WebSession.user_name == name))
+    _trusted.clear()
 
 
-def user_for_token(ctx: Context, token: str) -> User | None:
+@dataclass(frozen=True)
+class TokenHolder:
+    """Who holds an API token: what a request is allowed by."""
+
+    name: str
+    role: str
+    school: str | None
+    district: str | None
+    team: str | None
+
+
+# Every request checks its token, and a database round trip with its pooled connection
+# costs more than the rest of a small request's work. So a token that checked out is
+# trusted for TOKEN_TRUST_S. Disabling a user forgets its tokens at once in this process;
+# other processes (servers, while `warn user disable` runs elsewhere) within that time.
+TOKEN_TRUST_S = 1.0
+_trusted: dict[str, tuple[float, TokenHolder]] = {}
+
+
+def trusted_holder(token: str) -> TokenHolder | None:
+    """The holder of a token that checked out less than TOKEN_TRUST_S ago, if any."""
+    kept = _trusted.get(hash_token(token))
+    if kept is not None and time.monotonic() - kept[0] < TOKEN_TRUST_S:
+        return kept[1]
+    return None
+
+
+def user_for_token(ctx: Context, token: str) -> TokenHolder | None:
     """The enabled user holding this token. The lookup is by hash, and the stored hash is
     compared again in constant time so that timing tells nothing about near misses."""
+    trusted = trusted_holder(token)
+    if trusted is not None:
+        return trusted
     digest = hash_token(token)
     with ctx.sessions() as session:
         user = session.scalars(select(User).where(User.token_hash == digest)).one_or_none()
     if user is None or user.disabled or not hmac.compare_digest(user.token_hash, digest):
+        _trusted.pop(digest, None)
         return None
-    return user
+    holder = TokenHolder(user.name, user.role, user.school, user.district, user.team)
+    if len(_trusted) > 10_000:  # tokens are few; this only bounds a flood of valid ones
+        _trusted.clear()
+    _trusted[digest] = (time.monotonic(), holder)
+    return holder

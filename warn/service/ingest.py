@@ -5,7 +5,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -30,63 +30,80 @@ class Refused:
     error: SignalError
 
 
+Request = tuple[Sequence[object], tuple[str, str] | None]  # items, actor (name, role)
+Outcome = tuple[list[Accepted], list[Refused]]
+
+
 def ingest(ctx: Context, items: Sequence[object], *, actor: tuple[str, str] | None = None
-           ) -> tuple[list[Accepted], list[Refused]]:
+           ) -> Outcome:
     """Store every valid item; the invalid ones are refused one by one, never the batch.
 
     `actor` (name, role) is recorded in the audit table in the same transaction: one
     commit per request, not two."""
+    return ingest_requests(ctx, [(items, actor)])[0]
+
+
+def ingest_requests(ctx: Context, requests: Sequence[Request]) -> list[Outcome]:
+    """Several requests in one transaction, each answered as if it had come alone after
+    those before it (an id sent twice is a duplicate, or a conflict, in the later one)."""
     now = ctx.now()
-    accepted: list[Accepted] = []
-    refused: list[Refused] = []
-    fresh: dict[str, tuple[int, Signal]] = {}
+    outcomes: list[Outcome] = [([], []) for _ in requests]
+    fresh: dict[str, tuple[int, int, Signal]] = {}  # id -> (request, index, signal)
     with ctx.sessions.begin() as session:
-        signals = _validate_all(session, items, now, refused)
-        known = _stored_hashes(session, [s.id for _, s in signals])
-        for index, signal in signals:
+        signals = _validate_all(session, requests, now, outcomes)
+        known = _stored_hashes(session, [s.id for _, _, s in signals])
+        for request, index, signal in signals:
+            accepted, refused = outcomes[request]
             earlier = fresh.get(signal.id)
             known_hash = known.get(signal.id) or (
-                earlier[1].content_hash() if earlier else None)
+                earlier[2].content_hash() if earlier else None)
             if known_hash is None:
-                fresh[signal.id] = (index, signal)
+                fresh[signal.id] = (request, index, signal)
             elif known_hash == signal.content_hash():
                 accepted.append(Accepted(index, signal.id, duplicate=True))
             else:
                 refused.append(Refused(index, _conflict(signal.id)))
-        inserted = _insert(session, [s for _, s in fresh.values()], now)
-        _settle_races(session, fresh, inserted, accepted, refused)
-        if actor is not None:
-            session.add(_audit_row(actor, now, len(items), len(refused)))
-    accepted += [Accepted(i, s.id, False) for i, s in fresh.values() if s.id in inserted]
+        inserted = _insert(session, [s for _, _, s in fresh.values()], now)
+        _settle_races(session, fresh, inserted, outcomes)
+        audit = [_audit_row(actor, now, len(items), len(outcomes[n][1]))
+                 for n, (items, actor) in enumerate(requests) if actor is not None]
+        if audit:
+            session.execute(insert(Audit), audit)
+    for request, index, signal in fresh.values():
+        if signal.id in inserted:
+            outcomes[request][0].append(Accepted(index, signal.id, False))
     if inserted:
         ctx.dispatcher.process_signals(sorted(inserted))
-    return sorted(accepted, key=lambda a: a.index), sorted(refused, key=lambda r: r.index)
+    return [(sorted(accepted, key=lambda a: a.index), sorted(refused, key=lambda r: r.index))
+            for accepted, refused in outcomes]
 
 
-def _audit_row(actor: tuple[str, str], now: datetime, items: int, refused: int) -> Audit:
+def _audit_row(actor: tuple[str, str], now: datetime, items: int, refused: int
+               ) -> dict[str, object]:
     detail = {"role": actor[1], "accepted": items - refused, "rejected": refused}
-    return Audit(at=now, actor=actor[0], action="ingest", target="signals",
-                 detail=json.dumps(detail, sort_keys=True))
+    return {"at": now, "actor": actor[0], "action": "ingest", "target": "signals",
+            "detail": json.dumps(detail, sort_keys=True)}
 
 
-def _validate_all(session: Session, items: Sequence[object], now: datetime,
-                  refused: list[Refused]) -> list[tuple[int, Signal]]:
-    valid: list[tuple[int, Signal]] = []
-    for index, item in enumerate(items):
-        try:
-            valid.append((index, validate_signal(item, now)))
-        except SignalError as error:
-            refused.append(Refused(index, error))
-    schools = {s.subject.school for _, s in valid if s.subject.school}
+def _validate_all(session: Session, requests: Sequence[Request], now: datetime,
+                  outcomes: list[Outcome]) -> list[tuple[int, int, Signal]]:
+    valid: list[tuple[int, int, Signal]] = []
+    for request, (items, _) in enumerate(requests):
+        for index, item in enumerate(items):
+            try:
+                valid.append((request, index, validate_signal(item, now)))
+            except SignalError as error:
+                outcomes[request][1].append(Refused(index, error))
+    schools = {s.subject.school for _, _, s in valid if s.subject.school}
     registered = set(session.scalars(select(School.id).where(School.id.in_(schools)))
                      ) if schools else set()
     kept = []
-    for index, signal in valid:
+    for request, index, signal in valid:
         if signal.subject.school and signal.subject.school not in registered:
-            refused.append(Refused(index, SignalError(
+            outcomes[request][1].append(Refused(index, SignalError(
                 f"school '{signal.subject.school}' is not registered", "subject.school")))
         else:
-            kept.append((index, signal))
+            kept.append((request, index, signal))
     return kept
 
 
@@ -112,13 +129,14 @@ def _insert(session: Session, signals: list[Signal], now: datetime) -> set[str]:
     return set(session.scalars(statement, rows))
 
 
-def _settle_races(session: Session, fresh: dict[str, tuple[int, Signal]], inserted: set[str],
-                  accepted: list[Accepted], refused: list[Refused]) -> None:
+def _settle_races(session: Session, fresh: dict[str, tuple[int, int, Signal]],
+                  inserted: set[str], outcomes: list[Outcome]) -> None:
     """An id another request stored between our read and our insert: decide it now."""
     lost = [signal_id for signal_id in fresh if signal_id not in inserted]
     stored = _stored_hashes(session, lost)
     for signal_id in lost:
-        index, signal = fresh[signal_id]
+        request, index, signal = fresh[signal_id]
+        accepted, refused = outcomes[request]
         if stored.get(signal_id) == signal.content_hash():
             accepted.append(Accepted(index, signal_id, duplicate=True))
         else:

@@ -1,0 +1,74 @@
+"""Group commit: small requests that queue together share one transaction, and each is
+answered as if it had come alone after those before it."""
+
+from collections.abc import Iterator
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.integration.service_harness import Room, make_room
+from warn.api import ingest_queue
+from warn.api.ingest_queue import IngestQueue
+from warn.service.ingest import Outcome, Request, ingest_requests
+from warn.store.models import Audit, SignalRow
+
+
+@pytest.fixture
+def room(db_url: str, mock_log: Path) -> Iterator[Room]:
+    room = make_room(db_url, mock_log)
+    yield room
+    room.ctx.engine.dispose()
+
+
+def _raw(room: Room, signal_id: str, sender: str = "10690000") -> dict[str, Any]:
+    return {"id": signal_id, "kind": "scam_sms", "observed_at": room.now.isoformat(),
+            "subject": {"msisdn": "+8613800000009"}, "attributes": {"sender": sender}}
+
+
+def test_requests_in_one_transaction_answer_as_if_each_came_alone(room: Room) -> None:
+    first, again, changed, bad = (
+        [_raw(room, "a"), _raw(room, "b")], [_raw(room, "a")], [_raw(room, "b", "95555")],
+        [{"id": "x"}])
+    outcomes = ingest_requests(room.ctx, [(first, ("feed-1", "feed")),
+                                          (again, ("feed-2", "feed")),
+                                          (changed, ("feed-1", "feed")), (bad, None)])
+    assert [[(a.index, a.id, a.duplicate) for a in accepted] for accepted, _ in outcomes] == [
+        [(0, "a", False), (1, "b", False)], [(0, "a", True)], [], []]
+    assert [[(r.index, r.error.code) for r in refused] for _, refused in outcomes][2] == [
+        (0, "id_conflict")]
+    assert outcomes[3][1][0].error.code != "id_conflict"
+    with room.ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SignalRow)) == 2
+        assert session.scalar(select(func.count()).select_from(Audit)
+                              .where(Audit.action == "ingest")) == 3  # one per actor's request
+
+
+def test_a_request_that_breaks_the_shared_transaction_fails_alone(
+        room: Room, monkeypatch: pytest.MonkeyPatch) -> None:
+    def fragile(ctx: Any, requests: list[Request]) -> list[Outcome]:
+        if any(item == "boom" for items, _ in requests for item in items):
+            raise RuntimeError("boom")
+        return ingest_requests(ctx, requests)
+
+    monkeypatch.setattr(ingest_queue, "ingest_requests", fragile)
+    queue = IngestQueue(lambda: room.ctx)
+    good: Future[Outcome] = Future()
+    broken: Future[Outcome] = Future()
+    queue._store([(([_raw(room, "g")], ("feed", "feed")), good),
+                  ((["boom"], ("feed", "feed")), broken)])
+    accepted, refused = good.result(timeout=5)
+    assert [a.id for a in accepted] == ["g"] and not refused
+    with pytest.raises(RuntimeError, match="boom"):
+        broken.result(timeout=5)
+
+
+def test_many_requests_at_once_are_all_stored_and_answered(room: Room) -> None:
+    queue = IngestQueue(lambda: room.ctx)
+    futures = [queue.submit([_raw(room, f"s{n}")], ("feed", "feed")) for n in range(200)]
+    answers = [future.result(timeout=30) for future in futures]
+    assert all(len(accepted) == 1 and not refused for accepted, refused in answers)
+    with room.ctx.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(SignalRow)) == 200
