@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tests.integration.service_harness import Room, make_room
 from warn.domain.case import case_from_dict
@@ -14,7 +15,9 @@ from warn.domain.events import CancelQueued, Send, SignalArrived, Tick
 from warn.domain.risk import signal_score
 from warn.domain.signals import Signal, validate_signal
 from warn.service.cases import CaseBatch
+from warn.service.directory import last_flashes
 from warn.service.ingest import ingest
+from warn.service.persist import COPY_FROM, add_rows
 from warn.store.models import CaseRow, Delivery, TimelineEntry
 
 
@@ -73,3 +76,35 @@ def test_resolving_cancels_what_was_queued_before_but_not_what_is_sent_after(
     states = {d.id: d.state for d in room.deliveries(case_id)}
     assert states[f"{case_id}-queued"] == "cancelled"
     assert states[f"{case_id}-page"] == "queued"
+
+
+@pytest.mark.parametrize("rows", [3, COPY_FROM + 5])
+def test_a_batch_insert_that_breaks_a_constraint_fails_as_an_insert_would(
+        room: Room, rows: int) -> None:
+    """Processing redoes a batch one signal at a time on IntegrityError (two workers
+    opening a case for one number): the COPY path must raise that very error."""
+    case_id = room.signal("s3", "scam_sms", msisdn="+8613800000003", sender="10690000")
+    timeline = [{"case_id": case_id, "at": room.now, "type": "note", "actor": "t",
+                 "detail": str(n)} for n in range(rows)]
+    with room.ctx.sessions.begin() as session:
+        add_rows(session, TimelineEntry.__table__, timeline)
+    with pytest.raises(IntegrityError), room.ctx.sessions.begin() as session:
+        add_rows(session, TimelineEntry.__table__,
+                 [*timeline[:-1], {**timeline[-1], "case_id": "no-such-case"}])
+    with room.ctx.sessions() as session:
+        notes = session.scalars(select(TimelineEntry.detail).where(
+            TimelineEntry.case_id == case_id, TimelineEntry.type == "note")).all()
+    assert sorted(notes, key=int) == [str(n) for n in range(rows)]
+
+
+def test_the_last_flash_of_each_number_counts_queued_and_sent_only(room: Room) -> None:
+    first = room.signal("f1", "scam_sms", msisdn="+8613800000011", sender="10690000")
+    room.signal("f2", "scam_sms", msisdn="+8613800000012", sender="10690000")
+    assert first is not None
+    with room.ctx.sessions.begin() as session:
+        session.add(Delivery(id="late-cancelled", case_id=first, stage=0, channel="flash_sms",
+                             recipient="+8613800000011", body="x", state="cancelled",
+                             created_at=room.now + timedelta(minutes=5)))
+    with room.ctx.sessions() as session:
+        found = last_flashes(session, ["+8613800000011", "+8613800000012", "+8613800000013"])
+    assert found == {"+8613800000011": room.now, "+8613800000012": room.now}

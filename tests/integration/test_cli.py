@@ -4,6 +4,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from fastapi.testclient import TestClient
 
 from warn.api.app import create_app
 from warn.runtime import context
+from warn.service import directory_admin
 
 
 def warn(folder: Path, *args: str, env: dict[str, str] | None = None
@@ -44,6 +46,10 @@ def test_user_add_prints_the_token_last_and_disable_revokes_it(
         auth = {"Authorization": f"Bearer {token}"}
         assert client.get("/v1/cases", headers=auth).status_code == 200
         assert warn(tmp_path, "user", "disable", "cui").returncode == 0
+        # Disabled from another process: refused once this server's trust in the token,
+        # TOKEN_TRUST_S, has run out.
+        later = time.monotonic() + directory_admin.TOKEN_TRUST_S
+        monkeypatch.setattr(directory_admin.time, "monotonic", lambda: later)
         assert client.get("/v1/cases", headers=auth).status_code == 401
     finally:
         context().engine.dispose()

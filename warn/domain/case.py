@@ -1,9 +1,9 @@
 """The case aggregate: its stages and deliveries, the flags and the next deadline derived
 from them, and its serialized form. The transitions live in `decide.py`."""
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from warn.domain.policy import Policy, StageSpec, Tier, policy_from_mapping, policy_to_mapping
 from warn.domain.signals import Subject
@@ -134,11 +134,26 @@ def next_deadline(case: Case) -> datetime | None:
 
 def copy_case(case: Case) -> Case:
     """A copy that shares nothing mutable with `case` (the policy, the subject and every
-    datetime are immutable). Several times faster than `copy.deepcopy`, which decides
-    each field's copying at run time."""
-    return replace(case, kind_scores=dict(case.kind_scores), signal_ids=list(case.signal_ids),
-                   stages=[replace(stage) for stage in case.stages],
-                   deliveries=[replace(d, results=list(d.results)) for d in case.deliveries])
+    datetime are immutable). Many times faster than `copy.deepcopy`, which decides each
+    field's copying at run time, or `dataclasses.replace`, which runs `__init__`."""
+    copied = _clone(case)
+    copied.kind_scores = dict(case.kind_scores)
+    copied.signal_ids = list(case.signal_ids)
+    copied.stages = [_clone(stage) for stage in case.stages]
+    copied.deliveries = [_clone(d) for d in case.deliveries]
+    for delivery in copied.deliveries:
+        delivery.results = list(delivery.results)
+    return copied
+
+
+_Copied = TypeVar("_Copied", Case, Stage, Delivery)
+
+
+def _clone(value: _Copied) -> _Copied:
+    """A shallow copy of a plain dataclass instance: the same field values, a new object."""
+    copied = object.__new__(type(value))
+    copied.__dict__.update(value.__dict__)
+    return copied
 
 
 # --- serialized form ----------------------------------------------------------------------

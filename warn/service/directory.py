@@ -8,7 +8,8 @@ flash SMS per number is read for all the batch's numbers in one query.
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import String, bindparam, func, or_, select
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from warn.store.models import Delivery, Team, User
@@ -71,11 +72,7 @@ class SqlDirectory:
         if not wanted:
             return
         self._flashes.update(dict.fromkeys(wanted))
-        query = (select(Delivery.recipient, func.max(Delivery.created_at))
-                 .where(Delivery.channel == "flash_sms", Delivery.recipient.in_(wanted),
-                        Delivery.state.in_(("queued", "sent")))
-                 .group_by(Delivery.recipient))
-        self._flashes.update({recipient: at for recipient, at in self._session.execute(query)})
+        self._flashes.update(last_flashes(self._session, wanted))
 
     def flash_sent(self, msisdn: str, at: datetime) -> None:
         """A flash SMS decided in this batch counts for the rest of the batch."""
@@ -87,3 +84,24 @@ def open_dispatches(session: Session, team_ids: Sequence[str]) -> dict[str, int]
         Delivery.channel == "mobile_team", Delivery.dispatch_open.is_(True),
         Delivery.recipient.in_(team_ids)).group_by(Delivery.recipient))
     return {team: count for team, count in session.execute(query)}
+
+
+def last_flashes(session: Session, msisdns: Sequence[str]) -> dict[str, datetime]:
+    """When each number last got a flash SMS (queued or sent), for those that ever did.
+
+    On PostgreSQL one index probe per number (ix_deliveries_flash_recipient), whatever
+    the planner believes of the table: asked as one `IN` list, a table whose statistics
+    lag behind its growth (autovacuum analyses it only now and then) is read in full."""
+    sent = Delivery.state.in_(("queued", "sent"))
+    if session.get_bind().dialect.name != "postgresql":
+        query = (select(Delivery.recipient, func.max(Delivery.created_at))
+                 .where(Delivery.channel == "flash_sms", Delivery.recipient.in_(msisdns), sent)
+                 .group_by(Delivery.recipient))
+        return {recipient: at for recipient, at in session.execute(query)}
+    wanted = bindparam("numbers", list(msisdns), type_=postgresql.ARRAY(String))
+    numbers = func.unnest(wanted).table_valued("msisdn").render_derived(name="n")
+    last = (select(func.max(Delivery.created_at))
+            .where(Delivery.channel == "flash_sms", Delivery.recipient == numbers.c.msisdn, sent)
+            .scalar_subquery())
+    rows = session.execute(select(numbers.c.msisdn, last))
+    return {msisdn: at for msisdn, at in rows if at is not None}

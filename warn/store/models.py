@@ -199,6 +199,9 @@ Index(
 )
 _partial("ix_deliveries_queued", Delivery.created_at, where=Delivery.state == "queued")
 Index("ix_deliveries_dispatch", Delivery.channel, Delivery.recipient, Delivery.dispatch_open)
+# The flash SMS cooldown: each number's last flash SMS, for a whole batch of numbers.
+_partial("ix_deliveries_flash_recipient", Delivery.recipient, Delivery.created_at,
+         where=Delivery.channel == "flash_sms")
 _partial("ix_timers_pending_due", Timer.due_at, where=Timer.status == "pending")
 _partial("ix_timers_claimed", Timer.claimed_until, where=Timer.status == "claimed")
 Index("ix_timeline_case_id_id", TimelineEntry.case_id, TimelineEntry.id)
