@@ -43,9 +43,13 @@ def settle(stack: BenchStack, timeout_s: float = 300) -> float:
     start = time.monotonic()
     while _backlog(stack) and time.monotonic() - start < timeout_s:
         time.sleep(0.5)
+    analyse(stack)
+    return time.monotonic() - start
+
+
+def analyse(stack: BenchStack) -> None:
     with psycopg.connect(stack.database_url, autocommit=True) as db:
         db.execute("ANALYZE")
-    return time.monotonic() - start
 
 
 def ingest(stack: BenchStack, token: str, quick: bool) -> list[Row]:
@@ -68,6 +72,7 @@ def sustained(stack: BenchStack, token: str, quick: bool) -> list[Row]:
     best, best_note = 0.0, "none"
     seconds = 8 if quick else 15
     for rate in (1000, 1500, 2000, 2500, 3000, 3500):
+        analyse(stack)  # each rate adds tens of thousands of rows
         before = count_lines(stack.gateway_log)
         load = drive(stack.base_url, token, rate=rate, seconds=seconds, batch=500,
                      prefix=f"sus{rate}", clients=8)
