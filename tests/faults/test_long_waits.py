@@ -22,6 +22,7 @@ import workers.tasks as tasks
 from tests.faults.conftest import Report, Servers
 from tests.faults.harness import ATTRIBUTES, Tally
 from warn.channels.registry import build_gateways
+from warn.dispatch import in_place
 from warn.policy_file import load_policy
 from warn.service import actions
 from warn.service.context import Context
@@ -68,7 +69,8 @@ def ctx(servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> It
     context = Context(engine=engine, sessions=session_factory(engine), policy=load_policy(),
                       dispatcher=TaskDispatcher(),
                       gateways=build_gateways({"WARN_MOCK_LOG": str(tmp_path / "gw.ndjson")}))
-    monkeypatch.setattr(tasks, "context", lambda: context)
+    in_worker = in_place(context)  # what the tasks run with in a worker process
+    monkeypatch.setattr(tasks, "task_context", lambda: in_worker)
     yield context
     engine.dispose()
 
