@@ -1,14 +1,12 @@
 """The batch writer: many decisions in one transaction, written as a few statements."""
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from tests.integration.service_harness import Room, make_room
+from tests.integration.service_harness import Room
 from warn.domain.case import case_from_dict
 from warn.domain.decide import open_case
 from warn.domain.events import CancelQueued, Send, SignalArrived, Tick
@@ -19,13 +17,6 @@ from warn.service.directory import last_flashes
 from warn.service.ingest import ingest
 from warn.service.persist import COPY_FROM, add_rows
 from warn.store.models import CaseRow, Delivery, TimelineEntry
-
-
-@pytest.fixture
-def room(db_url: str, mock_log: Path) -> Iterator[Room]:
-    room = make_room(db_url, mock_log)
-    yield room
-    room.ctx.engine.dispose()
 
 
 def _stored_signal(room: Room, signal_id: str, msisdn: str) -> Signal:

@@ -1,26 +1,17 @@
 """Group commit: small requests that queue together share one transaction, and each is
 answered as if it had come alone after those before it."""
 
-from collections.abc import Iterator
 from concurrent.futures import Future
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
-from tests.integration.service_harness import Room, make_room
+from tests.integration.service_harness import Room
 from warn.api import ingest_queue
 from warn.api.ingest_queue import IngestQueue
 from warn.service.ingest import Outcome, Request, ingest_requests
 from warn.store.models import Audit, SignalRow
-
-
-@pytest.fixture
-def room(db_url: str, mock_log: Path) -> Iterator[Room]:
-    room = make_room(db_url, mock_log)
-    yield room
-    room.ctx.engine.dispose()
 
 
 def _raw(room: Room, signal_id: str, sender: str = "10690000") -> dict[str, Any]:

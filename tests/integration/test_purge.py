@@ -4,11 +4,9 @@ are forgotten everywhere in the database; the anonymous facts stay; nothing else
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select, text
 
 from tests.integration.service_harness import Room, make_room
@@ -23,13 +21,6 @@ OLD = {"msisdn": "+8613812345678", "name": "郭某某", "student_no": "2023-0412
        "location": "万州区北滨路工商银行大厅"}
 RECENT = {"msisdn": "+8613900001111", "name": "李某某"}
 OPEN = {"msisdn": "+8613700002222", "name": "王某某"}
-
-
-@pytest.fixture
-def room(db_url: str, mock_log: Path) -> Iterator[Room]:
-    room = make_room(db_url, mock_log)
-    yield room
-    room.ctx.engine.dispose()
 
 
 def _case(room: Room, signal_id: str, person: dict[str, str]) -> str:

@@ -1,12 +1,8 @@
 """The service layer end to end on SQLite and PostgreSQL, with the clock moved by hand."""
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
-import pytest
-
-from tests.integration.service_harness import Room, make_room
+from tests.integration.service_harness import Room
 from warn.service import directory_admin
 from warn.service.actions import confirm
 from warn.service.delivering import deliver
@@ -15,13 +11,6 @@ from warn.service.timers import claim_due_timers
 
 STUDENT = {"district": "wanzhou", "school": "sanxia-med", "name": "郭某",
            "student_no": "2023-0412"}
-
-
-@pytest.fixture
-def room(db_url: str, mock_log: Path) -> Iterator[Room]:
-    room = make_room(db_url, mock_log)
-    yield room
-    room.ctx.engine.dispose()
 
 
 def test_wanzhou_student_is_dissuaded_through_the_school(room: Room) -> None:

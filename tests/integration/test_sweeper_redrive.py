@@ -6,23 +6,14 @@ all arrive once the workers are free (seen in tests/faults/test_slow_gateway_bur
 fourteen messages of the same 200 deliveries).
 """
 
-from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from sqlalchemy import update
 
-from tests.integration.service_harness import Room, make_room
+from tests.integration.service_harness import Room
 from warn.service.sweeper import REDRIVE_BACKOFF_S, Sweeper
 from warn.store.models import Delivery
-
-
-@pytest.fixture
-def room(db_url: str, mock_log: Path) -> Iterator[Room]:
-    room = make_room(db_url, mock_log)
-    yield room
-    room.ctx.engine.dispose()
 
 
 def _lapse(room: Room, delivery_id: str, seconds_ago: float) -> None:

@@ -8,17 +8,14 @@ case never has more than one live timer.
 """
 
 from collections import Counter
-from collections.abc import Iterator
 from datetime import timedelta
 from itertools import count
-from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
-from tests.integration.service_harness import Room, make_room
+from tests.integration.service_harness import Room
 from warn.service.timers import CLAIM_LEASE, claim_due_timers, fire_timers, release_lost_claims
 from warn.store.models import Timer
 
@@ -30,13 +27,6 @@ STEPS = st.lists(st.one_of(
     st.tuples(st.just("release")),  # claims older than their lease go back to pending
 ), min_size=1, max_size=25)
 numbers = count(1)
-
-
-@pytest.fixture
-def room(db_url: str, mock_log: Path) -> Iterator[Room]:
-    room = make_room(db_url, mock_log)
-    yield room
-    room.ctx.engine.dispose()
 
 
 @settings(max_examples=40, deadline=None,
