@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from warn.channels.base import Channel
 from warn.domain.policy import Policy
+from warn.store.db import read_session_factory
 
 
 class Dispatcher(Protocol):
@@ -36,6 +37,13 @@ class Context:
     dispatcher: Dispatcher
     gateways: Mapping[str, Channel]
     clock: Callable[[], datetime] = field(default=system_now)
+    # Sessions that only read (queries, pages, look-ups): on SQLite they take no write
+    # lock. Made from `engine` unless given.
+    reads: sessionmaker[Session] = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.reads is None and self.engine is not None:
+            self.reads = read_session_factory(self.engine)
 
     def now(self) -> datetime:
         return self.clock()

@@ -76,11 +76,14 @@ def _sqlite_on_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_on_begin(conn: Connection) -> None:
-    # IMMEDIATE takes the write lock up front. A deferred transaction that reads and
-    # then writes must upgrade its lock, and when two threads do that at once one
-    # fails at once with "database is locked" (busy_timeout cannot help a deadlock).
-    # Taking it first makes writers queue on busy_timeout instead.
-    conn.exec_driver_sql("BEGIN IMMEDIATE")
+    # A writer takes the write lock up front (IMMEDIATE). A deferred transaction that
+    # reads and then writes must upgrade its lock, and when two threads do that at once
+    # one fails at once with "database is locked" (busy_timeout cannot help a deadlock).
+    # Taking it first makes writers queue on busy_timeout instead. A reader never
+    # writes, so it takes no lock at all: in WAL mode it reads a snapshot beside the
+    # writer, and a page read by an officer cannot hold back a flash SMS.
+    read_only = conn.get_execution_options().get(READ_ONLY, False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def is_sqlite(engine: Engine) -> bool:
@@ -89,6 +92,17 @@ def is_sqlite(engine: Engine) -> bool:
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+READ_ONLY = "warn_read_only"
+
+
+def read_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for reading only. On SQLite they begin without the write lock, so never
+    write in one: it would have to upgrade its lock, the deadlock IMMEDIATE avoids.
+    Elsewhere they are ordinary sessions."""
+    return sessionmaker(bind=engine.execution_options(**{READ_ONLY: True}),
+                        expire_on_commit=False)
 
 
 def alembic_config(url: str) -> Config:
