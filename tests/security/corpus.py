@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -58,6 +59,20 @@ def _call(**attributes: Any) -> dict[str, Any]:
 
 def _transfer(amount: Any) -> dict[str, Any]:
     return signal(kind="transfer_attempt", attributes={"account": "6222", "amount_cny": amount})
+
+
+def _spelled(body: dict[str, Any], key: str, literal: str) -> Callable[[], bytes]:
+    """`body` as JSON text, made when sent, with attribute `key` spelled `literal`: what no
+    Python value encodes (NaN, 5,000 digits) or what one cannot reach (1e400)."""
+    def make() -> bytes:
+        fresh = {**body, "observed_at": datetime.now(UTC).isoformat(),
+                 "attributes": {**body["attributes"], key: "@@VALUE@@"}}
+        return json.dumps(fresh).replace('"@@VALUE@@"', literal).encode()
+    return make
+
+
+BIG = "1" + "0" * 400  # 10**400: beyond a double
+HUGE = "1" + "0" * 5000  # beyond the 4,300 digits Python's int() reads
 
 
 def _bad_signal(name: str, body: Any, field: str | None, status: int = 422,
@@ -143,6 +158,69 @@ SIGNALS = [
     _bad_signal("amount a string", _transfer("60000"), "attributes.amount_cny"),
     _bad_signal("amount beyond a double", json.dumps(_transfer(1)).replace(
         '"amount_cny": 1', '"amount_cny": 1e309').encode(), "attributes.amount_cny"),
+    _bad_signal("duration past a week", _call(duration_s=604_801), "attributes.duration_s"),
+    _bad_signal("duration 10**400", _spelled(_call(), "duration_s", BIG),
+                "attributes.duration_s"),
+    _bad_signal("duration of 5,000 digits", _spelled(_call(), "duration_s", HUGE),
+                "attributes.duration_s"),
+    _bad_signal("duration 1e400", _spelled(_call(), "duration_s", "1e400"),
+                "attributes.duration_s"),
+    _bad_signal("duration Infinity", _spelled(_call(), "duration_s", "Infinity"), None, 400,
+                "malformed_json"),
+    _bad_signal("amount past 10^12", _transfer(10**12 + 1), "attributes.amount_cny"),
+    _bad_signal("amount 10**400", _spelled(_transfer(1), "amount_cny", BIG),
+                "attributes.amount_cny"),
+    _bad_signal("amount of 5,000 digits", _spelled(_transfer(1), "amount_cny", HUGE),
+                "attributes.amount_cny"),
+    _bad_signal("amount of minus 5,000 digits", _spelled(_transfer(1), "amount_cny",
+                                                         "-" + HUGE), "attributes.amount_cny"),
+    _bad_signal("amount -1e400", _spelled(_transfer(1), "amount_cny", "-1e400"),
+                "attributes.amount_cny"),
+    _bad_signal("amount NaN", _spelled(_transfer(1), "amount_cny", "NaN"), None, 400,
+                "malformed_json"),
+    _bad_signal("amount -Infinity", _spelled(_transfer(1), "amount_cny", "-Infinity"), None,
+                400, "malformed_json"),
+    _bad_signal("NaN inside a batch", lambda: b'{"signals": [' + _spelled(
+        _transfer(1), "amount_cny", "NaN")() + b"]}", None, 400, "malformed_json"),
+    _bad_signal("extra number past 10^15", signal(attributes={"url": "u", "n": 10**15 + 1}),
+                "attributes.n"),
+    _bad_signal("extra number below -10^15", signal(attributes={"url": "u",
+                                                                "n": -(10**15) - 1}),
+                "attributes.n"),
+    _bad_signal("extra number 1e400", _spelled(signal(), "n", "1e400"), "attributes.n"),
+    _bad_signal("extra number 10**400", _spelled(signal(), "n", BIG), "attributes.n"),
+    _bad_signal("extra number of 5,000 digits", _spelled(signal(), "n", HUGE + ".0"),
+                "attributes.n"),
+    _bad_signal("id with a right-to-left override", signal(id="abc\u202egpj.exe"), "id"),
+    _bad_signal("id with a zero-width space", signal(id="bad\u200b1"), "id"),
+    _bad_signal("id with a BOM", signal(id="\ufeffbad-1"), "id"),
+    _bad_signal("observed_at with a zero-width space", lambda: signal(
+        observed_at=datetime.now(UTC).isoformat() + "\u200b"), "observed_at"),
+    _bad_signal("msisdn with a zero-width joiner",
+                signal(**{"subject.msisdn": "+86138\u200d12345678"}), "subject.msisdn"),
+    _bad_signal("name with a bidi isolate", signal(**{"subject.name": "郭\u2066某\u2069"}),
+                "subject.name"),
+    _bad_signal("name with a left-to-right mark", signal(**{"subject.name": "郭\u200e某"}),
+                "subject.name"),
+    _bad_signal("district with an override", signal(**{"subject.district": "wan\u202dzhou"}),
+                "subject.district"),
+    _bad_signal("student_no with invisible times",
+                signal(**{"subject.student_no": "2023\u20620412"}), "subject.student_no"),
+    _bad_signal("location with a word joiner", signal(**{"subject.location": "万州\u2060区"}),
+                "subject.location"),
+    _bad_signal("url with a right-to-left embedding",
+                signal(attributes={"url": "hxxp://\u202bnc[.]yap"}), "attributes.url"),
+    _bad_signal("fraud_type with a zero-width non-joiner",
+                signal(attributes={"url": "u", "fraud_type": "fake\u200c_loan"}),
+                "attributes.fraud_type"),
+    _bad_signal("extra text with a pop directional isolate",
+                signal(attributes={"url": "u", "bank": "ICBC\u2069"}), "attributes.bank"),
+    _bad_signal("attribute name with an override",
+                signal(attributes={"url": "u", "bank\u202e": "ICBC"}), "attributes"),
+    _bad_signal("unknown subject field named with an override",
+                signal(**{"subject.n\u202eame": "x"}), "subject"),
+    _bad_signal("unknown top-level field named with a BOM", signal(**{"\ufeffid": "x"}),
+                None),
     _bad_signal("attributes a list", signal(attributes=["url"]), "attributes"),
     _bad_signal("17 extra attributes", signal(attributes={"url": "u", **{
         f"k{n}": n for n in range(17)}}), "attributes"),
@@ -165,6 +243,8 @@ SIGNALS = [
                 "invalid_request"),
     _bad_signal("batch with a field beside", {"signals": [signal()], "feed": "x"}, "feed",
                 422, "invalid_request"),
+    _bad_signal("batch with a field beside named with an override",
+                {"signals": [signal()], "\u202efeed": "x"}, None, 422, "invalid_request"),
     _bad_signal("lone surrogate in a name", json.dumps(signal(**{
         "id": "sur-1", "subject.name": "NAME"})).replace('"NAME"', '"\\ud800"').encode(),
         None, 400, "malformed_json"),

@@ -3,9 +3,16 @@ malformed JSON, oversized bodies and invalid signals apart), so its schema is wr
 
 from typing import Any
 
-from warn.domain.signals import SIGNAL_KINDS
+from warn.domain.signals import (
+    FORBIDDEN_CHARACTERS,
+    MAX_AMOUNT_CNY,
+    MAX_DURATION_S,
+    MAX_NUMBER,
+    SIGNAL_KINDS,
+)
 
-_TEXT = {"type": "string", "minLength": 1}
+PLAIN = f"^[^{FORBIDDEN_CHARACTERS}]*$"
+_TEXT = {"type": "string", "minLength": 1, "pattern": PLAIN}
 
 SUBJECT_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -39,9 +46,23 @@ SIGNAL_SCHEMA: dict[str, Any] = {
             "type": "object",
             "description": "required per kind: scam_site_visit url; flagged_call caller, "
                            "duration_s (ongoing defaults to false); scam_sms sender; "
-                           "fraud_app_install app; transfer_attempt account, amount_cny (> 0). "
-                           "fraud_type is optional on all.",
-            "additionalProperties": True,
+                           "fraud_app_install app; transfer_attempt account, amount_cny. "
+                           "fraud_type is optional on all. At most 16 more attributes, "
+                           "each text, a number within ±10^15, a boolean or null.",
+            "properties": {
+                "duration_s": {"type": "integer", "minimum": 0, "maximum": MAX_DURATION_S,
+                               "description": "seconds, at most a week"},
+                "ongoing": {"type": "boolean", "default": False},
+                "amount_cny": {"type": "number", "exclusiveMinimum": 0,
+                               "maximum": MAX_AMOUNT_CNY},
+            },
+            "additionalProperties": {"anyOf": [
+                {**_TEXT, "maxLength": 512},
+                {"type": "number", "minimum": -MAX_NUMBER, "maximum": MAX_NUMBER},
+                {"type": "boolean"},
+                {"type": "null"},
+            ]},
+            "propertyNames": {"maxLength": 64, "pattern": PLAIN},
         },
     },
 }

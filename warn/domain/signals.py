@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal, get_args
+from typing import Any, Literal, TypeGuard, get_args
 
 SignalKind = Literal[
     "scam_site_visit", "flagged_call", "scam_sms", "fraud_app_install", "transfer_attempt"
@@ -16,8 +16,18 @@ SIGNAL_KINDS: tuple[str, ...] = get_args(SignalKind)
 
 MAX_AHEAD = timedelta(minutes=5)
 MAX_BEHIND = timedelta(days=7)
+MAX_DURATION_S = 604_800  # a week
+MAX_AMOUNT_CNY = 10**12
+MAX_NUMBER = 10**15  # any number anywhere in a signal, either sign
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# Control characters (C0, DEL, C1, line and paragraph separators), bidi controls (U+202A-E,
+# U+2066-9) and invisible characters (U+200B-F, U+2060-4, U+FEFF): text that reads one way
+# in a console, a message or a log and is another, or that breaks a terminal.
+FORBIDDEN_CHARACTERS = (r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064"
+                        r"\u2066-\u2069\ufeff")  # the inside of a regex [...] class
+# Half a surrogate pair too: not a character, and the content hash (UTF-8) fails on it. The
+# API answers it as malformed JSON before validation; `warn ingest` files reach it here.
+_FORBIDDEN = re.compile(rf"[{FORBIDDEN_CHARACTERS}\ud800-\udfff]")
 _SUBJECT_FIELDS = {"msisdn": 32, "name": 64, "district": 64, "school": 64,
                    "student_no": 64, "location": 256}
 _TOP_FIELDS = {"id", "kind", "observed_at", "subject", "attributes"}
@@ -104,10 +114,44 @@ def validate_signal(raw: object, now: datetime) -> Signal:
                   attributes=_attributes(kind, raw.get("attributes", {})))
 
 
+def is_plain(text: str) -> bool:
+    """No control, bidi or invisible character (CONTRACT §3): safe to show and to echo."""
+    return not _FORBIDDEN.search(text)
+
+
+def parse_json(document: str | bytes) -> Any:
+    """JSON as a feed sends it, for `validate_signal`. Raises ValueError when it is not JSON
+    (NaN and Infinity are not); an out-of-range number is parsed, for validation to refuse
+    in the item that holds it."""
+    return json.loads(document, parse_int=_json_int, parse_constant=_not_json)
+
+
+# JSON has no leading zeros, so an integer literal with more digits than MAX_NUMBER is out
+# of range whatever its digits. It stands in as MAX_NUMBER + 1, which validation refuses as it
+# would the number: int() would cost time quadratic in the digits, and past 4,300 of them
+# raise a ValueError that would make the whole body malformed, valid items and all.
+_MAX_DIGITS = len(str(MAX_NUMBER))
+_OUT_OF_RANGE = MAX_NUMBER + 1
+
+
+def _json_int(literal: str) -> int:
+    if len(literal.lstrip("-")) > _MAX_DIGITS:
+        return -_OUT_OF_RANGE if literal.startswith("-") else _OUT_OF_RANGE
+    return int(literal)
+
+
+def _not_json(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _reject_unknown(data: Mapping[str, Any], allowed: set[str], prefix: str) -> None:
     for key in data:
         if key not in allowed:
-            raise SignalError(f"unknown field '{key}'", f"{prefix}{key}")
+            if isinstance(key, str) and len(key) <= 64 and is_plain(key):
+                raise SignalError(f"unknown field '{key}'", f"{prefix}{key}")
+            # Not echoed: the name itself is hostile (or huge); the object holding it is named.
+            raise SignalError("unknown field with a name of control, bidi or invisible "
+                              "characters, or over 64 characters", prefix.rstrip(".") or None)
 
 
 def _text(data: Mapping[str, Any], key: str, path: str, *, limit: int,
@@ -119,18 +163,23 @@ def _text(data: Mapping[str, Any], key: str, path: str, *, limit: int,
         return None
     if not isinstance(value, str):
         raise SignalError(f"{path} must be a string", path)
+    _plain(value, path)
     if not value.strip():
         raise SignalError(f"{path} must not be empty", path)
     if len(value) > limit:
         raise SignalError(f"{path} is longer than {limit} characters", path)
-    if _CONTROL.search(value):
-        raise SignalError(f"{path} contains control characters", path)
     return value
+
+
+def _plain(value: str, path: str) -> None:
+    if not is_plain(value):
+        raise SignalError(f"{path} contains a control, bidi or invisible character", path)
 
 
 def _observed_at(value: object, now: datetime) -> datetime:
     if not isinstance(value, str):
         raise SignalError("observed_at is required: an RFC 3339 time with offset", "observed_at")
+    _plain(value, "observed_at")  # before the message below echoes it
     try:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00").replace("z", "+00:00"))
     except ValueError:
@@ -169,35 +218,50 @@ def _attributes(kind: str, value: object) -> dict[str, Any]:
             raise SignalError(f"attributes.{key} is required for {kind}", f"attributes.{key}")
     checked: dict[str, Any] = {}
     for key, item in value.items():
-        checked[key] = _attribute(kind, str(key), item)
+        checked[key] = _attribute(str(key), item)
     if kind == "flagged_call":
         checked.setdefault("ongoing", False)
     return checked
 
 
-def _attribute(kind: str, key: str, item: object) -> object:
+def _attribute(key: str, item: object) -> object:
     path = f"attributes.{key}"
-    if len(key) > 64 or _CONTROL.search(key):
-        raise SignalError("attribute names are at most 64 plain characters", "attributes")
+    if len(key) > 64 or not is_plain(key):
+        # Named by its object: a path holding the hostile name would carry it on.
+        raise SignalError("attribute names are at most 64 characters, none of them a "
+                          "control, bidi or invisible character", "attributes")
     if key == "duration_s":
-        if isinstance(item, bool) or not isinstance(item, int) or item < 0:
-            raise SignalError(f"{path} must be a whole number of seconds, 0 or more", path)
+        if not _is_integer(item) or not 0 <= item <= MAX_DURATION_S:
+            raise SignalError(f"{path} must be a whole number of seconds from 0 to "
+                              f"{MAX_DURATION_S}", path)
         return item
     if key == "ongoing":
         if not isinstance(item, bool):
             raise SignalError(f"{path} must be true or false", path)
         return item
     if key == "amount_cny":
-        if (isinstance(item, bool) or not isinstance(item, int | float)
-                or not math.isfinite(item) or item <= 0):
-            raise SignalError(f"{path} must be a number greater than 0", path)
+        if not _is_number(item) or not 0 < item <= MAX_AMOUNT_CNY:
+            raise SignalError(f"{path} must be a number greater than 0 and at most 10^12", path)
         return item
     if isinstance(item, str):
         return _text({key: item}, key, path, limit=_MAX_ATTRIBUTE_TEXT)
     if key in _TEXT_ATTRIBUTES:
         raise SignalError(f"{path} must be a string", path)
-    if isinstance(item, float) and not math.isfinite(item):
-        raise SignalError(f"{path} must be a finite number", path)
-    if item is None or isinstance(item, bool | int | float):
+    if item is None or isinstance(item, bool):
+        return item
+    if isinstance(item, int | float):
+        if not _is_number(item) or not -MAX_NUMBER <= item <= MAX_NUMBER:
+            raise SignalError(f"{path} must be a finite number within ±10^15", path)
         return item
     raise SignalError(f"{path} must be a string, number, boolean or null", path)
+
+
+def _is_integer(item: object) -> TypeGuard[int]:
+    return isinstance(item, int) and not isinstance(item, bool)
+
+
+def _is_number(item: object) -> TypeGuard[int | float]:
+    """An int or a finite float; not a bool, which Python counts as an int."""
+    if isinstance(item, float):
+        return math.isfinite(item)
+    return _is_integer(item)
