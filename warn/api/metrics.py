@@ -66,7 +66,7 @@ class StoreCollector(Collector):
         open_cases = GaugeMetricFamily("warn_open_cases", "Open cases by tier", labels=["tier"])
         flagged = GaugeMetricFamily("warn_flagged_cases", "Open cases carrying each flag",
                                     labels=["flag"])
-        with ctx.sessions() as session:
+        with ctx.reads() as session:
             by_tier = dict(session.execute(select(CaseRow.tier, func.count())
                                            .where(CaseRow.state == "open")
                                            .group_by(CaseRow.tier)).all())

@@ -29,7 +29,7 @@ STOPPED = ("dissuaded", "victimized", "warned")
 
 def dashboard(ctx: Context, user: Principal) -> dict[str, Any]:
     span_ = stats.window(ctx.now())
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         cases = stats.case_counts(session, user, span_.since)
         sends = stats.delivery_counts(session, user, span_.since)
         times = stats.timings(session, user, span_.since)

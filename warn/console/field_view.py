@@ -23,12 +23,12 @@ KEEP_RESOLVED = timedelta(hours=24)
 
 
 def field_keys(ctx: Context, user: ConsoleUser) -> lists.Keys:
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         return lists.field_keys(session, user.principal, ctx.now() - KEEP_RESOLVED)
 
 
 def field_view(ctx: Context, user: ConsoleUser, keys: lists.Keys) -> dict[str, Any]:
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         found = digests(session, keys)
         ids = [case_id for case_id, _ in keys if case_id in found]
         deliveries = lists.field_deliveries(session, user.principal, ids)

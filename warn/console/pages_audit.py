@@ -42,7 +42,7 @@ def audit_page(request: Request, ctx: Ctx, user: Admin, actor: Filter = "",
                action: Filter = "", target: Filter = "",
                before: Annotated[int | None, Query(ge=1)] = None) -> HTMLResponse:
     filters = {"actor": actor.strip(), "action": action.strip(), "target": target.strip()}
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         rows = audit_rows(session, before=before, **filters)
     audit(ctx, user.principal, "console_audit", "audit", filters=filters)
     older: dict[str, Any] | None = None

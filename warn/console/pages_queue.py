@@ -23,13 +23,13 @@ RECENT = timedelta(hours=2)
 
 def queue_keys(ctx: Context, user: ConsoleUser) -> tuple[lists.Keys, lists.Keys]:
     """The open cases in order, and those resolved lately (what left the queue, and how)."""
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         return (lists.queue_keys(session, user.principal),
                 lists.recent_keys(session, user.principal, ctx.now() - RECENT))
 
 
 def queue_view(ctx: Context, keys: lists.Keys, recent: lists.Keys) -> dict[str, Any]:
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         found = digests(session, keys + recent)
     rows = [found[case_id] for case_id, _ in keys if case_id in found]
     return {"rows": rows, "recent": [found[c] for c, _ in recent if c in found],

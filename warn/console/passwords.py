@@ -7,7 +7,9 @@ without invalidating hashes made before.
 import base64
 import hashlib
 import hmac
+import os
 import secrets
+import threading
 
 # RFC 7914's interactive parameters: ~16 MiB and some tens of milliseconds per attempt,
 # slow for a guesser, unnoticeable at sign-in.
@@ -16,6 +18,10 @@ _KEY_BYTES = 32
 _MAXMEM = 64 * 1024 * 1024
 MIN_LENGTH = 8
 MAX_LENGTH = 256
+# Hashes and checks run at most this many at a time, leaving the other cores to the work that warns
+# people: unbounded, a handful of guessers on the sign-in page take every core (scrypt
+# releases the GIL), and each check then takes longer too. A sign-in waits its turn instead.
+_SLOTS = threading.BoundedSemaphore(max(1, (os.cpu_count() or 2) // 2))
 
 
 class WeakPassword(ValueError):
@@ -60,8 +66,9 @@ def _parse(stored: str) -> tuple[int, int, int, bytes, bytes] | None:
 
 
 def _scrypt(password: str, salt: bytes, n: int, r: int, p: int) -> bytes:
-    return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM,
-                          dklen=_KEY_BYTES)
+    with _SLOTS:
+        return hashlib.scrypt(password.encode(), salt=salt, n=n, r=r, p=p, maxmem=_MAXMEM,
+                              dklen=_KEY_BYTES)
 
 
 def _b64(raw: bytes) -> str:

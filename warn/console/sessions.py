@@ -59,7 +59,7 @@ def session_user(ctx: Context, token: str | None) -> ConsoleUser | None:
     if not token or len(token) > _MAX_TOKEN:
         return None
     digest = _digest(token)
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         found = session.execute(select(WebSession, User)
                                 .join(User, User.name == WebSession.user_name)
                                 .where(WebSession.id == digest)).one_or_none()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -103,6 +105,38 @@ def read_session_factory(engine: Engine) -> sessionmaker[Session]:
     Elsewhere they are ordinary sessions."""
     return sessionmaker(bind=engine.execution_options(**{READ_ONLY: True}),
                         expire_on_commit=False)
+
+
+def probe(engine: Engine, timeout_s: float) -> None:
+    """Raise unless the store answers within about `timeout_s`.
+
+    On a SQLite file "answers" means a write could begin now: the probe takes the write
+    lock and drops it at once, on a connection of its own with a busy timeout of
+    `timeout_s`. Readers never wait in WAL mode, so a read would say "up" while every
+    signal waits for the lock; and the pool's connections wait 30 s for it, and may all
+    be taken by writers queued on it. Elsewhere a plain round trip, bounded on
+    PostgreSQL by a statement timeout (a hung connect is the caller's to give up on).
+    """
+    database = engine.url.database
+    if is_sqlite(engine) and database and database != ":memory:":
+        _probe_sqlite_file(database, timeout_s)
+        return
+    with engine.execution_options(**{READ_ONLY: True}).connect() as conn:
+        if not is_sqlite(engine):
+            conn.execute(text(f"SET LOCAL statement_timeout = {max(1, int(timeout_s * 1000))}"))
+        conn.execute(text("SELECT 1"))
+
+
+def _probe_sqlite_file(database: str, timeout_s: float) -> None:
+    # mode=rw: a probe must not create the file it finds missing.
+    uri = f"file:{quote(str(Path(database).absolute()))}?mode=rw"
+    conn = sqlite3.connect(uri, uri=True, timeout=timeout_s, isolation_level=None)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        conn.execute("ROLLBACK")
+    finally:
+        conn.close()
 
 
 def alembic_config(url: str) -> Config:
