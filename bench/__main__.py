@@ -7,7 +7,7 @@ import time
 from rich.console import Console
 from rich.table import Table
 
-from bench import figures, heavy, limits
+from bench import figures, heavy, limits, urgent
 from bench.figures import Row
 from bench.stack import BenchStack
 
@@ -36,6 +36,8 @@ def main() -> None:
                 ("latency", lambda: figures.latency(stack, feed, args.quick)),
                 ("latency at a rate it keeps up with",
                  lambda: figures.latency(stack, feed, args.quick, rate=100)),
+                ("urgent behind a backlog",
+                 lambda: urgent.behind_backlog(stack, feed, args.quick)),
                 ("scale", lambda: heavy.scale(stack, feed, officer,
                                               [int(s) for s in args.scale.split(",")])),
                 ("timers", lambda: heavy.timers(stack, args.timers, args.due)),

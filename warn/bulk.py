@@ -1,13 +1,14 @@
 """`warn ingest FILE.ndjson`: bulk-load signals in batches, with a progress bar."""
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
+from warn.domain.signals import parse_json
 from warn.service.context import Context
 from warn.service.ingest import MAX_BATCH, ingest
+from warn.work import HandOff
 
 
 @dataclass
@@ -17,7 +18,10 @@ class IngestReport:
     problems: list[tuple[int, str]] = field(default_factory=list)
 
 
-def ingest_file(ctx: Context, path: Path, batch_size: int = MAX_BATCH) -> IngestReport:
+def ingest_file(ctx: Context, path: Path, hand_off: HandOff,
+                batch_size: int = MAX_BATCH) -> IngestReport:
+    """`hand_off` takes each batch's signals to process (without a broker nothing takes
+    them: the running server's scheduler finds them stored within seconds)."""
     report = IngestReport()
     total = path.stat().st_size
     columns = (TextColumn("ingesting"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
@@ -30,8 +34,8 @@ def ingest_file(ctx: Context, path: Path, batch_size: int = MAX_BATCH) -> Ingest
             if item is not None:
                 batch.append((number, item))
             if len(batch) >= batch_size:
-                _flush(ctx, batch, report)
-        _flush(ctx, batch, report)
+                _flush(ctx, batch, report, hand_off)
+        _flush(ctx, batch, report, hand_off)
     return report
 
 
@@ -39,16 +43,20 @@ def _parse_line(raw: bytes, number: int, report: IngestReport) -> object | None:
     if not raw.strip():
         return None
     try:
-        return json.loads(raw)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        # The same reading as POST /v1/signals: a huge number is refused with its line,
+        # never the file.
+        return parse_json(raw)
+    except ValueError as error:  # JSONDecodeError and UnicodeDecodeError are ValueErrors
         report.problems.append((number, f"not valid JSON: {error}"))
         return None
 
 
-def _flush(ctx: Context, batch: list[tuple[int, object]], report: IngestReport) -> None:
+def _flush(ctx: Context, batch: list[tuple[int, object]], report: IngestReport,
+           hand_off: HandOff) -> None:
     if not batch:
         return
-    accepted, refused = ingest(ctx, [item for _, item in batch])
+    (accepted, refused), work = ingest(ctx, [item for _, item in batch])
+    hand_off(work)
     for item in accepted:
         report.accepted += not item.duplicate
         report.duplicates += item.duplicate

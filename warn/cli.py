@@ -28,12 +28,25 @@ def _fail(message: str) -> typer.Exit:
 
 def _context():  # type: ignore[no-untyped-def]
     """The service context, with start-up problems (policy, templates, env) said plainly."""
+    from warn.service.context import context_from_settings
+
+    return _said_plainly(lambda: context_from_settings(settings_from_env()))
+
+
+def _runtime(*, coalesce: bool = False):  # type: ignore[no-untyped-def]
+    """This process's runtime, built from the settings and installed for its tasks."""
+    from workers import runtime
+
+    return runtime.install(_said_plainly(
+        lambda: runtime.build(settings_from_env(), coalesce=coalesce)))
+
+
+def _said_plainly(build):  # type: ignore[no-untyped-def]
     from warn.policy_file import PolicyFileError
     from warn.render import TemplateCheckError
-    from warn.runtime import context
 
     try:
-        return context()
+        return build()
     except (PolicyFileError, TemplateCheckError, ValueError) as error:
         raise _fail(str(error)) from None
 
@@ -51,19 +64,22 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     """HTTP API and console; embedded (worker and scheduler inside) without WARN_BROKER_URL."""
     import uvicorn
 
-    from warn.embedded import EmbeddedRuntime
+    from workers.embedded import EmbeddedRuntime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     embedded = settings_from_env().embedded
     if embedded and workers > 1:
         raise _fail("--workers needs WARN_BROKER_URL: embedded mode runs in one process")
     _migrate()
-    ctx = _context()
-    runtime = EmbeddedRuntime(ctx) if embedded else None
+    # Built here so that a bad policy or template stops the command before it serves;
+    # each server process of --workers N builds its own (workers.server).
+    runtime = EmbeddedRuntime(_runtime(coalesce=True)) if embedded else None
+    if not embedded:
+        _context()
     if runtime:
         runtime.start()
     try:
-        uvicorn.run("warn.api.app:create_default_app", factory=True, host=host, port=port,
+        uvicorn.run("workers.server:create_server_app", factory=True, host=host, port=port,
                     workers=workers, log_level="info",
                     http="warn.api.server:NoDelayHTTPProtocol")
     finally:
@@ -74,16 +90,27 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
 @app.command()
 def worker(concurrency: Annotated[int, typer.Option(help="worker processes")] = 2,
            pool: Annotated[str, typer.Option(help="prefork, threads or solo")] = "prefork",
+           lanes: Annotated[str, typer.Option(
+               help="the lanes it takes work from, most urgent first whatever the order "
+                    "given: deliveries, urgent, timers, bulk")] = "deliveries,urgent,timers,bulk",
            ) -> None:
     """A Celery worker (distributed mode); run any number of them."""
+    from workers.lanes import parse_lanes
+
     settings = settings_from_env()
     if settings.embedded:
         raise _fail("WARN_BROKER_URL is not set: `warn serve` runs its own worker when embedded")
-    _context()
+    try:
+        queues = parse_lanes(lanes)
+    except ValueError as error:
+        raise _fail(str(error)) from None
+    # Installed before the pool forks: every worker process starts with it.
+    _runtime()
     from workers.app import celery_app
 
     celery_app.worker_main(["worker", "--loglevel=INFO", f"--concurrency={concurrency}",
-                            f"--pool={pool}", "--without-gossip", "--without-mingle"])
+                            f"--pool={pool}", f"--queues={','.join(queues)}",
+                            "--without-gossip", "--without-mingle"])
 
 
 @app.command()
@@ -93,7 +120,7 @@ def scheduler(interval: Annotated[float, typer.Option(help="seconds between swee
     import signal
     import threading
 
-    from warn.service.sweeper import Sweeper
+    from workers.scheduler import run_scheduler
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if settings_from_env().embedded:
@@ -101,7 +128,7 @@ def scheduler(interval: Annotated[float, typer.Option(help="seconds between swee
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
-    Sweeper(_context(), interval_s=interval).run(stop)
+    run_scheduler(_runtime(), stop, interval_s=interval)
 
 
 @db_app.command("upgrade")
@@ -114,7 +141,7 @@ def db_upgrade() -> None:
 @app.command()
 def demo() -> None:
     """Replay three cases from the seed reports in accelerated time; print their timelines."""
-    from warn.demo import run_demo
+    from workers.demo import run_demo
 
     run_demo()
 
@@ -124,7 +151,7 @@ def school_add(school_id: Annotated[str, typer.Argument(metavar="ID")],
                name: Annotated[str, typer.Option(help="the school's name")],
                district: Annotated[str, typer.Option(help="its police district")]) -> None:
     """Register a school (or update its name and district)."""
-    from warn.service.directory_admin import add_school
+    from warn.service.registration import add_school
 
     _migrate()
     add_school(_context(), school_id, name, district)
@@ -137,7 +164,7 @@ def team_add(team_id: Annotated[str, typer.Argument(metavar="ID")],
              capacity: Annotated[int, typer.Option(help="dispatches it can take at once")] = 1,
              ) -> None:
     """Register a mobile team (or update it)."""
-    from warn.service.directory_admin import AdminError, add_team
+    from warn.service.registration import AdminError, add_team
 
     _migrate()
     try:
@@ -152,7 +179,7 @@ def user_add(name: str, role: Annotated[str, typer.Option(help="feed|officer|lia
              school: str | None = None, district: str | None = None,
              team: str | None = None) -> None:
     """Create a user; its API token is the last line printed."""
-    from warn.service.directory_admin import AdminError, add_user
+    from warn.service.registration import AdminError, add_user
 
     _migrate()
     try:
@@ -166,7 +193,7 @@ def user_add(name: str, role: Annotated[str, typer.Option(help="feed|officer|lia
 @user_app.command("disable")
 def user_disable(name: str) -> None:
     """Revoke a user: its token answers 401 from now on."""
-    from warn.service.directory_admin import AdminError, disable_user
+    from warn.service.registration import AdminError, disable_user
 
     _migrate()
     try:
@@ -182,7 +209,7 @@ def user_passwd(name: str) -> None:
     from the command line where other users and the shell history would see it."""
     from warn.console.accounts import set_password
     from warn.console.passwords import WeakPassword
-    from warn.service.directory_admin import AdminError
+    from warn.service.registration import AdminError
 
     _migrate()
     password = _read_password()
@@ -227,7 +254,8 @@ def ingest(file: Annotated[Path, typer.Argument(metavar="FILE.ndjson", exists=Tr
     from warn.bulk import ingest_file
 
     _migrate()
-    report = ingest_file(_context(), file)
+    runtime = _runtime()
+    report = ingest_file(runtime.ctx, file, runtime.hand_off)
     for line, message in report.problems[:50]:
         typer.echo(f"line {line}: {message}", err=True)
     if len(report.problems) > 50:

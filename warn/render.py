@@ -122,8 +122,11 @@ def resolve_templates_dir(override: Path | None = None) -> Path:
 
 
 def environment(templates_dir: Path | None = None) -> SandboxedEnvironment:
-    centre = os.environ.get("WARN_CENTRE_NAME", "").strip() or DEFAULT_CENTRE
-    return _environment(str(resolve_templates_dir(templates_dir)), centre)
+    return _environment(str(resolve_templates_dir(templates_dir)), centre_name())
+
+
+def centre_name() -> str:
+    return os.environ.get("WARN_CENTRE_NAME", "").strip() or DEFAULT_CENTRE
 
 
 @lru_cache(maxsize=8)
@@ -219,7 +222,7 @@ _SAMPLE_ATTRIBUTES: dict[str, dict[str, object]] = {
     "fraud_app_install": {"app": "屏幕共享会议助手"},
     "transfer_attempt": {"account": "6222020200112233445", "amount_cny": 60000},
 }
-_PAGE_REASONS = ("confirm", "overdue", "no_team", "exhausted", None)
+_PAGE_REASONS = ("confirm", "overdue", "no_team", "exhausted", "stuck", None)
 
 
 def sample_contexts() -> list[tuple[str, MessageContext]]:

@@ -1,7 +1,8 @@
 """`warn demo`: three cases from the seed reports, replayed in accelerated time.
 
 It runs the real service layer on a throwaway SQLite database, with a simulated clock that
-jumps ahead and a dispatcher that runs the work inline, then prints each case's timeline.
+jumps ahead and the inline runtime (the tasks' own code, no broker), then prints each
+case's timeline.
 """
 
 import os
@@ -18,13 +19,13 @@ from sqlalchemy import select
 from warn.channels.registry import build_gateways
 from warn.domain.case import case_from_dict, flags
 from warn.policy_file import load_policy
-from warn.service import actions, directory_admin
+from warn.service import actions, registration
 from warn.service.context import Context
 from warn.service.ingest import ingest
-from warn.service.inline import InlineDispatcher
 from warn.service.sweeper import Sweeper
 from warn.store.db import make_engine, session_factory, upgrade
 from warn.store.models import CaseRow, Delivery, TimelineEntry
+from workers.inline import InlineRuntime
 
 START = datetime(2026, 2, 23, 10, 43, tzinfo=UTC)  # 18:43 in Wanzhou
 STEP = timedelta(seconds=5)
@@ -33,8 +34,9 @@ STEP = timedelta(seconds=5)
 class DemoRoom:
     """A duty room on a simulated clock: signals, people's answers, and time passing."""
 
-    def __init__(self, ctx: Context, dispatcher: InlineDispatcher):
-        self.ctx, self.dispatcher = ctx, dispatcher
+    def __init__(self, ctx: Context):
+        self.ctx = ctx
+        self.runtime = InlineRuntime(ctx)
         self.now = START
         self.sweeper = Sweeper(ctx, redrive_every_s=3600)
 
@@ -46,15 +48,14 @@ class DemoRoom:
         target = START + timedelta(minutes=minutes)
         while self.now < target:
             self.now = min(self.now + STEP, target)
-            self.sweeper.sweep()
-            self.dispatcher.drain(self.ctx)
+            self.runtime.run_now(self.sweeper.sweep())
 
     def signal(self, **signal: object) -> str:
         signal.setdefault("observed_at", self.now.isoformat())
-        accepted, refused = ingest(self.ctx, [signal])
+        (accepted, refused), work = ingest(self.ctx, [signal])
         assert accepted and not refused, refused
-        self.dispatcher.drain(self.ctx)
-        with self.ctx.sessions() as session:
+        self.runtime.run_now(work)
+        with self.ctx.reads() as session:
             case_id = session.scalar(select(CaseRow.id).where(
                 CaseRow.msisdn == signal["subject"]["msisdn"]).order_by(  # type: ignore[index]
                 CaseRow.opened_at.desc()))
@@ -63,21 +64,19 @@ class DemoRoom:
 
     def answer(self, case_id: str, channel: str, result: str, actor: str,
                note: str | None = None) -> None:
-        with self.ctx.sessions() as session:
+        with self.ctx.reads() as session:
             delivery_id = session.scalar(select(Delivery.id).where(
                 Delivery.case_id == case_id, Delivery.channel == channel)
                 .order_by(Delivery.created_at.desc(), Delivery.id.desc()))
         assert delivery_id is not None, f"no {channel} delivery in case {case_id}"
-        actions.report_result(self.ctx, delivery_id, result, actor, note)
-        self.dispatcher.drain(self.ctx)
+        self.runtime.run_now(actions.report_result(self.ctx, delivery_id, result, actor,
+                                                   note)[1])
 
     def confirm(self, case_id: str, stage: int, actor: str) -> None:
-        actions.confirm(self.ctx, case_id, stage, actor)
-        self.dispatcher.drain(self.ctx)
+        self.runtime.run_now(actions.confirm(self.ctx, case_id, stage, actor)[1])
 
     def decline(self, case_id: str, stage: int, actor: str, reason: str) -> None:
-        actions.decline(self.ctx, case_id, stage, actor, reason)
-        self.dispatcher.drain(self.ctx)
+        self.runtime.run_now(actions.decline(self.ctx, case_id, stage, actor, reason)[1])
 
 
 def run_demo(console: Console | None = None) -> list[str]:
@@ -97,11 +96,9 @@ def _demo_room() -> Iterator[DemoRoom]:
         url = f"sqlite:///{Path(folder) / 'demo.db'}"
         upgrade(url)
         engine = make_engine(url)
-        dispatcher = InlineDispatcher()
         ctx = Context(engine=engine, sessions=session_factory(engine), policy=load_policy(
-            os.environ.get("WARN_POLICY") or None), dispatcher=dispatcher,
-            gateways=build_gateways(os.environ))
-        room = DemoRoom(ctx, dispatcher)
+            os.environ.get("WARN_POLICY") or None), gateways=build_gateways(os.environ))
+        room = DemoRoom(ctx)
         ctx.clock = room.clock
         try:
             yield room
@@ -110,14 +107,14 @@ def _demo_room() -> Iterator[DemoRoom]:
 
 
 def _register(ctx: Context) -> None:
-    directory_admin.add_school(ctx, "sanxia-med", "重庆三峡医药高等专科学校", "wanzhou")
-    directory_admin.add_team(ctx, "fuling-team-1", "fuling")
-    directory_admin.add_team(ctx, "wanzhou-team-1", "wanzhou")
+    registration.add_school(ctx, "sanxia-med", "重庆三峡医药高等专科学校", "wanzhou")
+    registration.add_team(ctx, "fuling-team-1", "fuling")
+    registration.add_team(ctx, "wanzhou-team-1", "wanzhou")
     for name, district in (("cui", "wanzhou"), ("yang", "wanzhou"), ("li", "fuling"),
                            ("96110-desk", None)):
-        directory_admin.add_user(ctx, name, "officer", district=district)
-    directory_admin.add_user(ctx, "sanxia-security", "liaison", school="sanxia-med")
-    directory_admin.add_user(ctx, "fuling-team-1", "team", team="fuling-team-1")
+        registration.add_user(ctx, name, "officer", district=district)
+    registration.add_user(ctx, "sanxia-security", "liaison", school="sanxia-med")
+    registration.add_user(ctx, "fuling-team-1", "team", team="fuling-team-1")
 
 
 def wanzhou_student(room: DemoRoom) -> tuple[str, str]:
@@ -175,7 +172,7 @@ def unanswered_transfer(room: DemoRoom) -> tuple[str, str]:
 
 
 def print_case(console: Console, ctx: Context, title: str, case_id: str) -> None:
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         row = session.get(CaseRow, case_id)
         assert row is not None
         case = case_from_dict(row.aggregate)

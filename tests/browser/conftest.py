@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 
 from tests.browser.seed import PASSWORD, World, seed
 from tests.e2e.stack import Stack, eventually
+from tests.policies import policy_variant
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -31,32 +32,13 @@ PHONE = {"width": 390, "height": 844}
 
 # Seconds instead of minutes where a test waits for the ladder; minutes where a person must
 # have time to act (the school's ack, the officer's confirmation).
-BROWSER_POLICY = """
-case_window: 30m
-flash_cooldown: 10s
-tiers: {high: 80, medium: 50}
-scores:
-  scam_site_visit: 55
-  scam_sms: 30
-  fraud_app_install: 60
-  transfer_attempt: 95
-  flagged_call:
-    - {min_duration_s: 1800, score: 90}
-    - {ongoing: true, min_duration_s: 600, score: 85}
-    - {min_duration_s: 300, score: 60}
-    - {score: 40}
-  extra_kind_bonus: 10
-ladders:
-  low:
-    - {send: [flash_sms]}
-  medium:
-    - {send: [flash_sms, callback_96110], wait: 2s}
-    - {send: [school_group], wait: 10m, ack: 5m}
-    - {send: [mobile_team], confirm: 5m, wait: 10m}
-  high:
-    - {send: [flash_sms, callback_96110, school_group], wait: 3s}
-    - {send: [mobile_team], confirm: 8s, wait: 10m}
-"""
+BROWSER_POLICY = policy_variant(case_window="30m", ladders={
+    "medium": [{"send": ["flash_sms", "callback_96110"], "wait": "2s"},
+               {"send": ["school_group"], "wait": "10m", "ack": "5m"},
+               {"send": ["mobile_team"], "confirm": "5m", "wait": "10m"}],
+    "high": [{"send": ["flash_sms", "callback_96110", "school_group"], "wait": "3s"},
+             {"send": ["mobile_team"], "confirm": "8s", "wait": "10m"}],
+})
 
 
 class Console:

@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.integration.api_harness import Api
 from warn.console.accounts import set_password
 from warn.render import LOCAL_TZ
-from warn.service.directory_admin import add_school, add_user
+from warn.service.registration import add_school, add_user
 from warn.store.db import upgrade
 
 PASSWORD = "night shift 2026"

@@ -14,35 +14,10 @@ from typing import Any, TypeVar
 
 import httpx
 
+from tests.policies import SECONDS_POLICY
+
 WARN = [sys.executable, "-m", "warn"]
 T = TypeVar("T")
-
-SECONDS_POLICY = """
-case_window: 20s
-flash_cooldown: 10s
-tiers: {high: 80, medium: 50}
-scores:
-  scam_site_visit: 55
-  scam_sms: 30
-  fraud_app_install: 60
-  transfer_attempt: 95
-  flagged_call:
-    - {min_duration_s: 1800, score: 90}
-    - {ongoing: true, min_duration_s: 600, score: 85}
-    - {min_duration_s: 300, score: 60}
-    - {score: 40}
-  extra_kind_bonus: 10
-ladders:
-  low:
-    - {send: [flash_sms]}
-  medium:
-    - {send: [flash_sms, callback_96110], wait: 3s}
-    - {send: [school_group], wait: 6s, ack: 3s}
-    - {send: [mobile_team], confirm: 3s, wait: 6s}
-  high:
-    - {send: [flash_sms, callback_96110, school_group], wait: 3s, ack: 2s}
-    - {send: [mobile_team], confirm: 2s, wait: 6s}
-"""
 
 
 def free_port() -> int:

@@ -14,9 +14,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.stack import SECONDS_POLICY
 from tests.faults.harness import FaultStack, Tally
 from tests.faults.servers import Postgres, Redis
+from tests.policies import SECONDS_POLICY
 
 
 @dataclass(frozen=True)
@@ -26,6 +26,7 @@ class Row:
 
 
 ROWS = pytest.StashKey[list[Row]]()
+FIGURES = pytest.StashKey[list[tuple[str, str, str]]]()
 
 
 @dataclass
@@ -97,8 +98,23 @@ def report(request: pytest.FixtureRequest) -> Report:
     return record
 
 
+Figures = Callable[[str, str], None]
+
+
+@pytest.fixture
+def figures(request: pytest.FixtureRequest) -> Figures:
+    """Records a figure a scenario measured (what, how much) for the summary."""
+    kept = request.config.stash.setdefault(FIGURES, [])
+
+    def record(what: str, value: str) -> None:
+        kept.append((request.node.name, what, value))
+
+    return record
+
+
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
                             config: pytest.Config) -> None:
+    _print_figures(terminalreporter, config.stash.get(FIGURES, []))
     rows = config.stash.get(ROWS, [])
     if not rows:
         return
@@ -111,3 +127,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter,
         t = row.tally
         write(f"{row.scenario:<{width}}  {t.sent:>7}  {t.warned:>14}  {t.lost:>4}  "
               f"{t.duplicated:>10}")
+
+
+def _print_figures(terminalreporter: pytest.TerminalReporter,
+                   figures: list[tuple[str, str, str]]) -> None:
+    if not figures:
+        return
+    terminalreporter.section("fault suite: figures measured")
+    for scenario, what, value in figures:
+        terminalreporter.write_line(f"{scenario}: {what}: {value}")

@@ -24,8 +24,7 @@ import httpx
 from tests.e2e.stack import WARN, eventually, free_port
 from warn.policy_file import load_policy
 from warn.service.context import Context
-from warn.service.directory_admin import add_school, add_team, add_user
-from warn.service.inline import InlineDispatcher
+from warn.service.registration import add_school, add_team, add_user
 from warn.store.db import make_engine, session_factory, upgrade
 
 NAME = "王某某"  # every subject's name: it must never reach a log line
@@ -114,8 +113,7 @@ class FaultStack:
         upgrade(self.database_url)
         engine = make_engine(self.database_url)
         ctx = Context(engine=engine, sessions=session_factory(engine),
-                      policy=load_policy(self.env["WARN_POLICY"]),
-                      dispatcher=InlineDispatcher(), gateways={})
+                      policy=load_policy(self.env["WARN_POLICY"]), gateways={})
         add_school(ctx, "sanxia-med", "重庆三峡医药高等专科学校", "wanzhou")
         add_team(ctx, "wz-team-1", "wanzhou")
         self.tokens["root"] = add_user(ctx, "root", "admin")
@@ -221,5 +219,17 @@ def count_rows(database_url: str, sql: str) -> dict[str, int]:
     try:
         with engine.connect() as conn:
             return {str(key): int(n) for key, n in conn.execute(text(sql))}
+    finally:
+        engine.dispose()
+
+
+def one_value(database_url: str, sql: str) -> float:
+    """The single number `sql` selects, read straight from the scenario's database."""
+    from sqlalchemy import text
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            return float(conn.execute(text(sql)).scalar_one())
     finally:
         engine.dispose()

@@ -5,16 +5,16 @@ why."""
 
 import pytest
 
-from tests.e2e.stack import SECONDS_POLICY, eventually
+from tests.e2e.stack import eventually
 from tests.faults.conftest import Report, StackFactory
 from tests.faults.harness import FaultStack, count_rows
+from tests.policies import with_stage
 
 pytestmark = pytest.mark.faults
 
 # The first medium stage waits 10 minutes here: within a scenario, the ladder moves on only
 # when the stage fails.
-SLOW_POLICY = SECONDS_POLICY.replace("    - {send: [flash_sms, callback_96110], wait: 3s}\n",
-                                     "    - {send: [flash_sms, callback_96110], wait: 10m}\n")
+SLOW_POLICY = with_stage("medium", 0, wait="10m")
 
 
 def _start(stack: FaultStack) -> None:
@@ -46,7 +46,6 @@ def test_a_gateway_failing_30_percent_of_attempts_still_delivers_everything_once
 
 def test_96110_down_fails_its_stage_and_the_ladder_moves_on_saying_why(
         make_stack: StackFactory, report: Report) -> None:
-    assert SLOW_POLICY != SECONDS_POLICY
     stack = make_stack(policy=SLOW_POLICY, down="callback_96110")
     _start(stack)
     with stack.client() as root:

@@ -2,14 +2,15 @@
 window), driven with freezegun through the scheduler's sweep and the real Celery tasks.
 
 A frozen clock breaks worker threads (it freezes time.monotonic too), so the tasks run in
-this thread through `Task.apply`, in the order they were published, and the scheduler is
-swept by hand after each move of the clock. Deadlines must be met to the second: nothing
+this thread through `Task.apply`, lane by lane as a worker takes them, with this test's
+runtime installed as the process's, and the scheduler is swept by hand after each move of
+the clock. Deadlines must be met to the second: nothing
 happens a second early, everything happens on time.
 """
 
 import json
-from collections import Counter, deque
-from collections.abc import Callable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,66 +19,65 @@ import pytest
 from freezegun import freeze_time
 from sqlalchemy import select
 
-import workers.tasks as tasks
 from tests.faults.conftest import Report, Servers
 from tests.faults.harness import ATTRIBUTES, Tally
 from warn.channels.registry import build_gateways
-from warn.dispatch import in_place
 from warn.policy_file import load_policy
 from warn.service import actions
 from warn.service.context import Context
-from warn.service.directory_admin import add_school, add_team, add_user
 from warn.service.ingest import ingest
+from warn.service.registration import add_school, add_team, add_user
 from warn.service.sweeper import Sweeper
 from warn.store.db import make_engine, session_factory, upgrade
 from warn.store.models import CaseRow, Delivery
+from warn.work import Work
+from workers import runtime, tasks
+from workers.inline import InlineQueue
 
 pytestmark = pytest.mark.faults
 T0 = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 STUDENT, ADULT = "+8613700000001", "+8613700000002"
 
 
-class TaskDispatcher:
-    """Publishes to a local queue; `drain` runs each message through its real task."""
-
-    def __init__(self) -> None:
-        self.queue: deque[tuple[Any, list[Any]]] = deque()
-
-    def process_signals(self, ids: Sequence[str]) -> None:
-        self.queue.append((tasks.process_signals, [list(ids)]))
-
-    def deliver(self, ids: Sequence[str]) -> None:
-        self.queue.append((tasks.deliver, [list(ids)]))
-
-    def fire_timers(self, ids: Sequence[int]) -> None:
-        self.queue.append((tasks.fire_timers, [list(ids)]))
-
-    def assign_teams(self) -> None:
-        self.queue.append((tasks.assign_teams, []))
+class CeleryTasks(runtime.Runtime):
+    """A runtime whose broker is a local queue; `drain` runs each message through its
+    real Celery task, which finds this runtime as the process's."""
 
     def drain(self) -> None:
-        while self.queue:
-            task, args = self.queue.popleft()
-            task.apply(args=args).get()  # .get() raises what the task raised
+        queue = self.outlet
+        assert isinstance(queue, InlineQueue)
+        while (message := queue.take()) is not None:
+            task, _lane, ids = message
+            args = [ids] if ids else []
+            tasks.celery_app.tasks[task].apply(args=args).get()  # .get() raises what it raised
+
+    def run_now(self, work: Work) -> None:
+        self.hand_off(work)
+        self.drain()
 
 
 @pytest.fixture
-def ctx(servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Context]:
+def ctx(servers: Servers, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+        ) -> Iterator[Context]:
     url = servers.postgres.create_database("warn_long_waits")
     upgrade(url)
     engine = make_engine(url)
     context = Context(engine=engine, sessions=session_factory(engine), policy=load_policy(),
-                      dispatcher=TaskDispatcher(),
                       gateways=build_gateways({"WARN_MOCK_LOG": str(tmp_path / "gw.ndjson")}))
-    in_worker = in_place(context)  # what the tasks run with in a worker process
-    monkeypatch.setattr(tasks, "task_context", lambda: in_worker)
+    monkeypatch.setattr(runtime, "_current", CeleryTasks(context, InlineQueue()))
     yield context
     engine.dispose()
 
 
+def _tasks() -> CeleryTasks:
+    current = runtime.current()
+    assert isinstance(current, CeleryTasks)
+    return current
+
+
 def test_thirty_minute_stages_and_the_two_hour_window_run_on_time(ctx: Context,
                                                                   report: Report) -> None:
-    dispatcher: TaskDispatcher = ctx.dispatcher  # type: ignore[assignment]
+    tasks = _tasks()
     with freeze_time(T0) as clock:
         add_school(ctx, "sanxia-med", "重庆三峡医药高等专科学校", "wanzhou")
         add_team(ctx, "wz-team-1", "wanzhou")
@@ -86,12 +86,10 @@ def test_thirty_minute_stages_and_the_two_hour_window_run_on_time(ctx: Context,
 
         def at(minutes: float) -> None:
             clock.move_to(T0 + timedelta(minutes=minutes))
-            Sweeper(ctx).sweep()
-            dispatcher.drain()
+            tasks.run_now(Sweeper(ctx).sweep())
 
         _signal(ctx, "long-1", "scam_site_visit", STUDENT, school="sanxia-med")
         _signal(ctx, "long-2", "scam_sms", ADULT)
-        dispatcher.drain()
         sent = _sent_counter(ctx)
         assert sent() == {"flash_sms": 2, "callback_96110": 1}
         at(9 + 59 / 60)  # the medium case's first stage waits 10 minutes
@@ -105,8 +103,7 @@ def test_thirty_minute_stages_and_the_two_hour_window_run_on_time(ctx: Context,
         assert sent()["duty_page"] == 1
         at(45)  # confirm: 5m, not answered -> overdue, paged once more
         assert sent()["duty_page"] == 2
-        actions.confirm(ctx, _case(ctx, STUDENT), 2, "cui")
-        dispatcher.drain()
+        tasks.run_now(actions.confirm(ctx, _case(ctx, STUDENT), 2, "cui")[1])
         assert sent()["mobile_team"] == 1
         at(45 + 30)  # the team stage's 30 minutes run out: the ladder is exhausted
         assert _row(ctx, STUDENT).flag_exhausted
@@ -125,11 +122,12 @@ def test_thirty_minute_stages_and_the_two_hour_window_run_on_time(ctx: Context,
 
 
 def _signal(ctx: Context, signal_id: str, kind: str, msisdn: str, **subject: str) -> None:
-    accepted, refused = ingest(ctx, [{
+    (accepted, refused), work = ingest(ctx, [{
         "id": signal_id, "kind": kind, "observed_at": datetime.now(UTC).isoformat(),
         "subject": {"msisdn": msisdn, "district": "wanzhou", **subject},
         "attributes": ATTRIBUTES[kind]}])
     assert accepted and not refused
+    _tasks().run_now(work)
 
 
 def _lines(ctx: Context) -> list[dict[str, Any]]:
@@ -166,5 +164,4 @@ def _answer(ctx: Context, channel: str, result: str) -> None:
     with ctx.sessions() as session:
         delivery = session.scalars(select(Delivery.id).where(
             Delivery.case_id == _case(ctx, STUDENT), Delivery.channel == channel)).one()
-    actions.report_result(ctx, delivery, result, "sanxia-security", None)
-    ctx.dispatcher.drain()  # type: ignore[attr-defined]
+    _tasks().run_now(actions.report_result(ctx, delivery, result, "sanxia-security", None)[1])

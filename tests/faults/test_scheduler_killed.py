@@ -12,17 +12,14 @@ from collections import Counter
 
 import pytest
 
-from tests.e2e.stack import SECONDS_POLICY, eventually
+from tests.e2e.stack import eventually
 from tests.faults.conftest import Report, StackFactory
 from tests.faults.harness import FaultStack, count_rows
+from tests.policies import with_stage
 
 pytestmark = pytest.mark.faults
 
-POLICY = SECONDS_POLICY.replace(
-    "    - {send: [flash_sms, callback_96110], wait: 3s}\n",
-    "    - {send: [flash_sms, callback_96110], wait: 2s}\n").replace(
-    "    - {send: [mobile_team], confirm: 3s, wait: 6s}\n",
-    "    - {send: [mobile_team], confirm: 2s, wait: 6s}\n")
+POLICY = with_stage("medium", 2, confirm="2s", base=with_stage("medium", 0, wait="2s"))
 CASES = 100
 
 
@@ -34,7 +31,6 @@ def _duty_pages(stack: FaultStack) -> Counter[str]:
 
 def test_timers_due_while_the_scheduler_is_dead_fire_once_even_with_two_schedulers(
         make_stack: StackFactory, report: Report) -> None:
-    assert POLICY != SECONDS_POLICY
     stack = make_stack(policy=POLICY)
     stack.start_serve()
     stack.start_worker("worker-1")

@@ -1,5 +1,5 @@
 """Driving the HTTP API in tests: a real app over a real database (SQLite or PostgreSQL),
-an inline dispatcher drained after each request, mock gateways and a hand-moved clock."""
+the inline runtime drained after each request, mock gateways and a hand-moved clock."""
 
 from __future__ import annotations
 
@@ -17,10 +17,11 @@ from warn.api import create_app
 from warn.channels.registry import build_gateways
 from warn.policy_file import load_policy
 from warn.service.context import Context
-from warn.service.directory_admin import add_school, add_team, add_user
-from warn.service.inline import InlineDispatcher
+from warn.service.registration import add_school, add_team, add_user
 from warn.service.timers import claim_due_timers
 from warn.store.db import make_engine, session_factory
+from warn.work import Work
+from workers.inline import InlineRuntime
 
 MSISDN = "+8613812345678"
 MASKED = "138****5678"
@@ -42,13 +43,13 @@ class Api:
 
     def __init__(self, db_url: str, mock_log: Path):
         self.engine = make_engine(db_url)
-        self.dispatcher = InlineDispatcher()
         self.clock = Clock(datetime.now(UTC).replace(microsecond=0))
         self.ctx = Context(engine=self.engine, sessions=session_factory(self.engine),
-                           policy=load_policy(), dispatcher=self.dispatcher,
+                           policy=load_policy(),
                            gateways=build_gateways({"WARN_MOCK_LOG": str(mock_log)}),
                            clock=self.clock)
-        self.app = create_app(lambda: self.ctx)
+        self.runtime = InlineRuntime(self.ctx)
+        self.app = create_app(lambda: self.ctx, hand_off=self.runtime.hand_off)
         self.client = TestClient(self.app)
         self.tokens: dict[str, str] = {}
         self._serial = 0
@@ -83,13 +84,12 @@ class Api:
         return response
 
     def drain(self) -> int:
-        return self.dispatcher.drain(self.ctx)
+        return self.runtime.drain()
 
     def tick(self, **delta: float) -> None:
         """Move the clock on, fire the timers now due, and run what they start."""
         self.clock.advance(**delta)
-        self.dispatcher.fire_timers(claim_due_timers(self.ctx))
-        self.drain()
+        self.runtime.run_now(Work(timers=claim_due_timers(self.ctx)))
 
     # --- signals and cases --------------------------------------------------------------
 

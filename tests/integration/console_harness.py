@@ -47,7 +47,7 @@ class Person:
     def post(self, path: str, data: dict[str, Any] | None = None, *,
              csrf: str | None = None) -> httpx.Response:
         """Post a form with the session's CSRF token (or `csrf`, "" for none), then let the
-        inline dispatcher run what the post started."""
+        inline runtime run what the post started."""
         body = dict(data or {})
         token = self.csrf if csrf is None else csrf
         if token:

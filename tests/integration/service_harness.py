@@ -13,13 +13,13 @@ from sqlalchemy import select
 from warn.channels.registry import build_gateways
 from warn.domain.case import Case, case_from_dict
 from warn.policy_file import load_policy, parse_policy
-from warn.service import actions, directory_admin
+from warn.service import actions, registration
 from warn.service.context import Context
 from warn.service.ingest import ingest
-from warn.service.inline import InlineDispatcher
 from warn.service.sweeper import Sweeper
 from warn.store.db import make_engine, session_factory
 from warn.store.models import CaseRow, Delivery, TimelineEntry, Timer
+from workers.inline import InlineRuntime
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 
@@ -27,7 +27,7 @@ T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
 @dataclass
 class Room:
     ctx: Context
-    dispatcher: InlineDispatcher
+    runtime: InlineRuntime
     mock_log: Path
     now: datetime = T0
 
@@ -37,16 +37,15 @@ class Room:
     def advance(self, **delta: float) -> None:
         """Move the clock and let the scheduler and workers catch up."""
         self.now += timedelta(**delta)
-        Sweeper(self.ctx).sweep()
-        self.dispatcher.drain(self.ctx)
+        self.runtime.run_now(Sweeper(self.ctx).sweep())
 
     def signal(self, signal_id: str, kind: str, msisdn: str = "+8613812345678",
                subject: dict[str, Any] | None = None, **attributes: Any) -> str | None:
-        _, refused = ingest(self.ctx, [{
+        (_, refused), work = ingest(self.ctx, [{
             "id": signal_id, "kind": kind, "observed_at": self.now.isoformat(),
             "subject": {"msisdn": msisdn, **(subject or {})}, "attributes": attributes}])
         assert not refused, refused[0].error.message
-        self.dispatcher.drain(self.ctx)
+        self.runtime.run_now(work)
         with self.ctx.sessions() as session:
             return session.scalar(select(CaseRow.id).where(CaseRow.msisdn == msisdn)
                                   .order_by(CaseRow.opened_at.desc()))
@@ -82,8 +81,8 @@ class Room:
 
     def answer(self, case_id: str, channel: str, result: str, actor: str = "officer") -> Case:
         delivery = self.deliveries(case_id, channel)[-1]
-        after = actions.report_result(self.ctx, delivery.id, result, actor, None)
-        self.dispatcher.drain(self.ctx)
+        after, work = actions.report_result(self.ctx, delivery.id, result, actor, None)
+        self.runtime.run_now(work)
         return after
 
     def gateway_log(self) -> list[dict[str, Any]]:
@@ -94,14 +93,12 @@ class Room:
 
 def make_room(db_url: str, mock_log: Path, policy_text: str | None = None) -> Room:
     engine = make_engine(db_url)
-    dispatcher = InlineDispatcher()
     policy = parse_policy(policy_text) if policy_text else load_policy()
     ctx = Context(engine=engine, sessions=session_factory(engine), policy=policy,
-                  dispatcher=dispatcher, gateways=build_gateways(os.environ))
-    room = Room(ctx, dispatcher, mock_log)
+                  gateways=build_gateways(os.environ))
+    room = Room(ctx, InlineRuntime(ctx), mock_log)
     ctx.clock = room.clock
-    directory_admin.add_school(ctx, "sanxia-med", "重庆三峡医药高等专科学校", "wanzhou")
-    directory_admin.add_user(ctx, "cui", "officer", district="wanzhou")
-    directory_admin.add_user(ctx, "sanxia-security", "liaison", school="sanxia-med")
-    dispatcher.drain(ctx)
+    registration.add_school(ctx, "sanxia-med", "重庆三峡医药高等专科学校", "wanzhou")
+    registration.add_user(ctx, "cui", "officer", district="wanzhou")
+    registration.add_user(ctx, "sanxia-security", "liaison", school="sanxia-med")
     return room

@@ -8,7 +8,7 @@ import pytest
 from api_harness import MASKED, MSISDN, Api, assert_error
 from api_harness import api as api  # the fixture
 
-from warn.service.directory_admin import disable_user
+from warn.service.registration import disable_user
 
 
 @pytest.fixture

@@ -156,7 +156,7 @@ def test_store_failing_inside_ingest_is_a_503_with_nothing_accepted(
         api: Api, tmp_path: Path) -> None:
     dead = make_engine(f"sqlite:///{tmp_path}/missing/dir/warn.db")
     broken = replace(api.ctx, sessions=_WritesFail(api.ctx.sessions, session_factory(dead)))
-    client = TestClient(create_app(lambda: broken))
+    client = TestClient(create_app(lambda: broken, hand_off=api.runtime.hand_off))
     response = client.post("/v1/signals", json=api.signal(), headers=api.as_("root"))
     assert_error(response, 503, "store_unavailable")
     batch = {"signals": [api.signal(), api.signal()]}

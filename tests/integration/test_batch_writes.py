@@ -7,15 +7,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from tests.integration.service_harness import Room
+from warn.decisions.batch import CaseBatch
+from warn.decisions.facts import last_flashes
+from warn.decisions.writes import COPY_FROM, add_rows
 from warn.domain.case import case_from_dict
 from warn.domain.decide import open_case
 from warn.domain.events import CancelQueued, Send, SignalArrived, Tick
 from warn.domain.risk import signal_score
 from warn.domain.signals import Signal, validate_signal
-from warn.service.cases import CaseBatch
-from warn.service.directory import last_flashes
 from warn.service.ingest import ingest
-from warn.service.persist import COPY_FROM, add_rows
 from warn.store.models import CaseRow, Delivery, TimelineEntry
 
 
@@ -23,7 +23,7 @@ def _stored_signal(room: Room, signal_id: str, msisdn: str) -> Signal:
     """A signal stored as the API stores it, not yet processed."""
     raw = {"id": signal_id, "kind": "scam_sms", "observed_at": room.now.isoformat(),
            "subject": {"msisdn": msisdn}, "attributes": {"sender": "10690000"}}
-    accepted, _ = ingest(room.ctx, [raw])
+    (accepted, _), _work = ingest(room.ctx, [raw])
     assert accepted
     return validate_signal(raw, room.now)
 
@@ -36,7 +36,7 @@ def test_a_case_opened_and_changed_across_a_mid_batch_write_is_one_row(room: Roo
         case = open_case("c-batch", signal, ctx.policy, room.now)
         row, after = batch.decide(None, case,
                                   SignalArrived(signal, signal_score(signal, ctx.policy)))
-        batch.writer.flush()  # as a question about free teams would, mid-batch
+        batch.writer.flush()  # a batch may write what it has before it goes on
         room.now += timedelta(hours=3)
         row, after = batch.decide(row, after, Tick())
         batch.finish()

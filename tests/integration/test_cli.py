@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -12,8 +11,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from warn.api.app import create_app
-from warn.runtime import context
-from warn.service import directory_admin
+from warn.config import settings_from_env
+from warn.service.context import context_from_settings
+from warn.service.tokens import TokenCache
 
 
 def warn(folder: Path, *args: str, env: dict[str, str] | None = None
@@ -40,20 +40,21 @@ def test_user_add_prints_the_token_last_and_disable_revokes_it(
     token = added.stdout.strip().splitlines()[-1]
     monkeypatch.setenv("WARN_DATABASE_URL", f"sqlite:///{tmp_path / 'warn.db'}")
     monkeypatch.delenv("WARN_BROKER_URL", raising=False)
-    context.cache_clear()
+    ctx = context_from_settings(settings_from_env())
+    clock = [1000.0]
+    tokens = TokenCache(clock=lambda: clock[0])
     try:
-        client = TestClient(create_app(context))
+        client = TestClient(create_app(lambda: ctx, tokens=tokens, hand_off=lambda _: None))
         auth = {"Authorization": f"Bearer {token}"}
         assert client.get("/v1/cases", headers=auth).status_code == 200
         assert warn(tmp_path, "user", "disable", "cui").returncode == 0
-        # Disabled from another process: refused once this server's trust in the token,
-        # TOKEN_TRUST_S, has run out.
-        later = time.monotonic() + directory_admin.TOKEN_TRUST_S
-        monkeypatch.setattr(directory_admin.time, "monotonic", lambda: later)
+        # Disabled from another process: this server goes on trusting the token it checked
+        # until its trust runs out, and refuses it from then on.
+        assert client.get("/v1/cases", headers=auth).status_code == 200
+        clock[0] += tokens.trust_s
         assert client.get("/v1/cases", headers=auth).status_code == 401
     finally:
-        context().engine.dispose()
-        context.cache_clear()
+        ctx.engine.dispose()
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -86,10 +87,13 @@ def test_ingest_loads_good_lines_and_names_the_bad_ones(tmp_path: Path) -> None:
     lines = [json.dumps(item) for item in good]
     lines[10] = "{not json"
     lines[20] = json.dumps({**good[20], "kind": "rumour"})
+    # A number of 5,000 digits: Python's own JSON reading gives up on it altogether.
+    lines[30] = lines[30].replace('"sender": "106"', '"sender": "106", "n": ' + "9" * 5000)
     lines.append(json.dumps(good[0]))  # a duplicate
     source = tmp_path / "signals.ndjson"
     source.write_text("\n".join(lines) + "\n")
     done = warn(tmp_path, "ingest", str(source))
     assert done.returncode == 1
-    assert "2498 accepted, 1 duplicates, 2 rejected" in done.stdout
+    assert "2497 accepted, 1 duplicates, 3 rejected" in done.stdout
     assert "line 11: not valid JSON" in done.stderr and "line 21: kind must be" in done.stderr
+    assert "line 31: " in done.stderr

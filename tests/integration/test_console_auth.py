@@ -18,7 +18,7 @@ from warn.console.passwords import (
     hash_password,
     verify_password,
 )
-from warn.service.directory_admin import AdminError, disable_user
+from warn.service.registration import AdminError, disable_user
 from warn.store.models import Audit, User, WebSession
 
 

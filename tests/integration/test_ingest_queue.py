@@ -12,6 +12,7 @@ from warn.api import ingest_queue
 from warn.api.ingest_queue import IngestQueue
 from warn.service.ingest import Outcome, Request, ingest_requests
 from warn.store.models import Audit, SignalRow
+from warn.work import Work
 
 
 def _raw(room: Room, signal_id: str, sender: str = "10690000") -> dict[str, Any]:
@@ -23,7 +24,7 @@ def test_requests_in_one_transaction_answer_as_if_each_came_alone(room: Room) ->
     first, again, changed, bad = (
         [_raw(room, "a"), _raw(room, "b")], [_raw(room, "a")], [_raw(room, "b", "95555")],
         [{"id": "x"}])
-    outcomes = ingest_requests(room.ctx, [(first, ("feed-1", "feed")),
+    outcomes, work = ingest_requests(room.ctx, [(first, ("feed-1", "feed")),
                                           (again, ("feed-2", "feed")),
                                           (changed, ("feed-1", "feed")), (bad, None)])
     assert [[(a.index, a.id, a.duplicate) for a in accepted] for accepted, _ in outcomes] == [
@@ -31,6 +32,7 @@ def test_requests_in_one_transaction_answer_as_if_each_came_alone(room: Room) ->
     assert [[(r.index, r.error.code) for r in refused] for _, refused in outcomes][2] == [
         (0, "id_conflict")]
     assert outcomes[3][1][0].error.code != "id_conflict"
+    assert (work.bulk_signals, work.urgent_signals) == (["a", "b"], [])
     with room.ctx.sessions() as session:
         assert session.scalar(select(func.count()).select_from(SignalRow)) == 2
         assert session.scalar(select(func.count()).select_from(Audit)
@@ -39,13 +41,13 @@ def test_requests_in_one_transaction_answer_as_if_each_came_alone(room: Room) ->
 
 def test_a_request_that_breaks_the_shared_transaction_fails_alone(
         room: Room, monkeypatch: pytest.MonkeyPatch) -> None:
-    def fragile(ctx: Any, requests: list[Request]) -> list[Outcome]:
+    def fragile(ctx: Any, requests: list[Request]) -> tuple[list[Outcome], Work]:
         if any(item == "boom" for items, _ in requests for item in items):
             raise RuntimeError("boom")
         return ingest_requests(ctx, requests)
 
     monkeypatch.setattr(ingest_queue, "ingest_requests", fragile)
-    queue = IngestQueue(lambda: room.ctx)
+    queue = IngestQueue(lambda: room.ctx, room.runtime.hand_off)
     good: Future[Outcome] = Future()
     broken: Future[Outcome] = Future()
     queue._store([(([_raw(room, "g")], ("feed", "feed")), good),
@@ -57,7 +59,7 @@ def test_a_request_that_breaks_the_shared_transaction_fails_alone(
 
 
 def test_many_requests_at_once_are_all_stored_and_answered(room: Room) -> None:
-    queue = IngestQueue(lambda: room.ctx)
+    queue = IngestQueue(lambda: room.ctx, room.runtime.hand_off)
     futures = [queue.submit([_raw(room, f"s{n}")], ("feed", "feed")) for n in range(200)]
     answers = [future.result(timeout=30) for future in futures]
     assert all(len(accepted) == 1 and not refused for accepted, refused in answers)

@@ -3,11 +3,12 @@
 from datetime import timedelta
 
 from tests.integration.service_harness import Room
-from warn.service import directory_admin
+from warn.service import registration
 from warn.service.actions import confirm
 from warn.service.delivering import deliver
 from warn.service.processing import process_signal
 from warn.service.timers import claim_due_timers
+from warn.work import Work
 
 STUDENT = {"district": "wanzhou", "school": "sanxia-med", "name": "郭某",
            "student_no": "2023-0412"}
@@ -54,10 +55,10 @@ def test_a_stage_moves_on_when_its_wait_runs_out(room: Room) -> None:
 def test_processing_and_delivery_are_idempotent(room: Room) -> None:
     case_id = room.signal("s1", "scam_sms", sender="10690000")
     assert case_id is not None
-    assert process_signal(room.ctx, "s1") == case_id
+    assert process_signal(room.ctx, "s1") == (case_id, Work())
     flash = room.deliveries(case_id, "flash_sms")
     assert len(flash) == 1
-    assert deliver(room.ctx, flash[0].id) is None
+    assert deliver(room.ctx, flash[0].id) == (None, Work())
     assert len(room.gateway_log()) == 1
 
 
@@ -84,8 +85,7 @@ def test_two_schedulers_never_claim_the_same_timer(room: Room) -> None:
 
 
 def test_a_team_dispatch_waits_for_a_free_team(room: Room) -> None:
-    directory_admin.add_team(room.ctx, "wz-1", "wanzhou")
-    room.dispatcher.drain(room.ctx)
+    registration.add_team(room.ctx, "wz-1", "wanzhou")
     busy = room.signal("a1", "transfer_attempt", msisdn="+8613800000001",
                        subject={"district": "wanzhou"}, account="6222", amount_cny=5000)
     waiting = room.signal("b1", "transfer_attempt", msisdn="+8613800000002",
@@ -93,8 +93,7 @@ def test_a_team_dispatch_waits_for_a_free_team(room: Room) -> None:
     assert busy and waiting
     room.advance(minutes=5)
     for case_id in (busy, waiting):
-        confirm(room.ctx, case_id, 1, "cui")
-        room.dispatcher.drain(room.ctx)
+        room.runtime.run_now(confirm(room.ctx, case_id, 1, "cui")[1])
     assert [d.recipient for d in room.deliveries(busy, "mobile_team")] == ["wz-1"]
     assert room.deliveries(waiting, "mobile_team") == []
     assert room.row(waiting).flag_no_team

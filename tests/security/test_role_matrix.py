@@ -16,7 +16,7 @@ import pytest
 
 from tests.integration.api_harness import Api
 from tests.integration.api_harness import api as api  # the fixture
-from warn.service.directory_admin import disable_user
+from warn.service.registration import disable_user
 
 CALLERS = ["feed", "officer", "officer_other_district", "officer_no_district", "liaison",
            "liaison_other_school", "team", "team_other", "admin", "no_token", "bad_token",

@@ -11,11 +11,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from tests.integration.api_harness import Api
-from warn.service import directory_admin
-from warn.service.directory_admin import add_user, disable_user, user_for_token
+from warn.api import create_app
+from warn.service.registration import add_user, disable_user
+from warn.service.tokens import TokenCache
 from warn.store.db import upgrade
 from warn.store.models import Base, User
 
@@ -51,8 +53,8 @@ def test_the_stored_hash_is_compared_in_constant_time(api: Api,
         calls.append((a, b))
         return real(a, b)
 
-    monkeypatch.setattr(directory_admin.hmac, "compare_digest", spy)
-    user = user_for_token(api.ctx, token)
+    monkeypatch.setattr(hmac, "compare_digest", spy)
+    user = TokenCache().holder(api.ctx, token)
     assert user is not None and user.name == "cui"
     digest = hashlib.sha256(token.encode()).hexdigest()
     assert calls == [(digest, digest)], "the secret's hash must go through compare_digest"
@@ -61,27 +63,32 @@ def test_the_stored_hash_is_compared_in_constant_time(api: Api,
 def test_near_misses_revoked_and_oversized_tokens_get_nothing(api: Api) -> None:
     token = add_user(api.ctx, "cui", "officer")
     api.tokens["cui"] = token
+    cache = TokenCache()
     near = token[:-1] + ("A" if token[-1] != "A" else "B")
     for wrong in (near, token.upper(), token + " x", token[:20], "", "x" * 10_000):
-        assert user_for_token(api.ctx, wrong) is None
+        assert cache.holder(api.ctx, wrong) is None
         response = api.client.get("/v1/cases", headers={"Authorization": f"Bearer {wrong}"})
         assert response.status_code == 401
+    assert cache.holder(api.ctx, token) is not None
     assert api.get("cui", "/v1/cases").status_code == 200
-    disable_user(api.ctx, "cui")
-    assert user_for_token(api.ctx, token) is None
+    disable_user(api.ctx, "cui")  # forgets the trust of every cache in this process
+    assert cache.holder(api.ctx, token) is None
     assert api.get("cui", "/v1/cases").status_code == 401
 
 
 def test_a_token_disabled_by_another_process_is_refused_within_the_trust_time(
-        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+        api: Api) -> None:
     token = add_user(api.ctx, "cui", "officer")
-    api.tokens["cui"] = token
     clock = [1000.0]
-    monkeypatch.setattr(directory_admin.time, "monotonic", lambda: clock[0])
-    assert api.get("cui", "/v1/cases").status_code == 200
-    with api.engine.begin() as conn:  # as `warn user disable` does, from its own process
-        conn.execute(User.__table__.update().where(User.name == "cui").values(disabled=True))
-    clock[0] += directory_admin.TOKEN_TRUST_S / 2
-    assert api.get("cui", "/v1/cases").status_code == 200  # still trusted, for now
-    clock[0] += directory_admin.TOKEN_TRUST_S
-    assert api.get("cui", "/v1/cases").status_code == 401
+    cache = TokenCache(clock=lambda: clock[0])
+    auth = {"Authorization": f"Bearer {token}"}
+    with TestClient(create_app(lambda: api.ctx, tokens=cache,
+                               hand_off=api.runtime.hand_off)) as client:
+        assert client.get("/v1/cases", headers=auth).status_code == 200
+        with api.engine.begin() as conn:  # as `warn user disable` does, from its own process
+            conn.execute(User.__table__.update().where(User.name == "cui")
+                         .values(disabled=True))
+        clock[0] += cache.trust_s / 2
+        assert client.get("/v1/cases", headers=auth).status_code == 200  # trusted, for now
+        clock[0] += cache.trust_s / 2
+        assert client.get("/v1/cases", headers=auth).status_code == 401

@@ -23,6 +23,7 @@ from warn.domain.events import (
     SignalArrived,
     Tick,
 )
+from warn.domain.facts import Facts, TeamPlace
 from warn.domain.policy import Policy, policy_from_mapping, policy_to_mapping
 from warn.domain.risk import signal_score
 from warn.domain.signals import Signal, Subject
@@ -61,7 +62,9 @@ def at(h: int = 0, m: int = 0, s: int = 0) -> datetime:
 
 @dataclass
 class FakeDirectory:
-    """An in-memory Directory: liaisons per school, officers per district, free teams."""
+    """The world a case lives in, in memory: liaisons per school, officers per district,
+    free teams, each number's last flash SMS. `facts()` is what a decision is given;
+    `record()` keeps what a decision did, as the service's store would."""
 
     liaisons_by_school: dict[str, list[str]] = field(
         default_factory=lambda: {SCHOOL: list(LIAISONS), SCHOOL_WITHOUT_LIAISON: []})
@@ -74,25 +77,24 @@ class FakeDirectory:
     flashes: dict[str, datetime] = field(default_factory=dict)
     taken: list[str] = field(default_factory=list)
 
-    def liaisons(self, school: str) -> Sequence[str]:
-        return list(self.liaisons_by_school.get(school, []))
+    def facts(self) -> Facts:
+        """Each free team has one place; a team that was taken and not freed is full."""
+        teams = {team: TeamPlace(district, 1)
+                 for district, pool in self.free_teams.items() for team in pool}
+        busy = {team: 1 for team in self.taken if team not in teams}
+        return Facts(liaisons={k: tuple(v) for k, v in self.liaisons_by_school.items()},
+                     officers={k: tuple(v) for k, v in self.officers_by_district.items()},
+                     teams=teams, team_load=busy, last_flashes=dict(self.flashes))
 
-    def officers(self, district: str | None) -> Sequence[str]:
-        own = self.officers_by_district.get(district, []) if district is not None else []
-        return [*own, *self.officers_by_district.get(None, [])]
-
-    def free_team(self, district: str | None) -> str | None:
-        pools = ([self.free_teams.get(district, [])] if district is not None
-                 else list(self.free_teams.values()))
-        for pool in pools:
-            if pool:
-                team = pool.pop(0)
-                self.taken.append(team)
-                return team
-        return None
-
-    def last_flash_at(self, msisdn: str) -> datetime | None:
-        return self.flashes.get(msisdn)
+    def record(self, effects: Sequence[Effect], now: datetime) -> None:
+        """What the service carries from one decision to the next: teams taken, flashes."""
+        for effect in effects:
+            if isinstance(effect, Send) and effect.channel == "mobile_team":
+                for pool in self.free_teams.values():
+                    if effect.recipient in pool:
+                        pool.remove(effect.recipient)
+                self.taken.append(effect.recipient)
+        self.record_flashes(effects, now)
 
     # --- test controls --------------------------------------------------------------------
 
@@ -146,32 +148,36 @@ def arrive(case: Case | None, signal: Signal, now: datetime, directory: FakeDire
     """Feed a signal into a case, opening one first when `case` is None (as the service does)."""
     if case is None:
         case = open_case(case_id, signal, policy, now)
-    return decide(case, SignalArrived(signal, signal_score(signal, case.policy)), now, directory)
+    return step(case, SignalArrived(signal, signal_score(signal, case.policy)), now, directory)
 
 
 def tick(case: Case, now: datetime, directory: FakeDirectory) -> tuple[Case, list[Effect]]:
-    return decide(case, Tick(), now, directory)
+    return step(case, Tick(), now, directory)
 
 
 def report(case: Case, delivery: Delivery | str, result: str, now: datetime,
            directory: FakeDirectory, actor: str = "officer-zhang") -> tuple[Case, list[Effect]]:
     delivery_id = delivery if isinstance(delivery, str) else delivery.id
-    return decide(case, ResultReported(delivery_id, result, actor), now, directory)
+    return step(case, ResultReported(delivery_id, result, actor), now, directory)
 
 
 def confirm(case: Case, stage: int, now: datetime,
             directory: FakeDirectory) -> tuple[Case, list[Effect]]:
-    return decide(case, Confirm(stage, "officer-zhang"), now, directory)
+    return step(case, Confirm(stage, "officer-zhang"), now, directory)
 
 
 def decline(case: Case, stage: int, now: datetime,
             directory: FakeDirectory) -> tuple[Case, list[Effect]]:
-    return decide(case, Decline(stage, "officer-zhang", "not needed"), now, directory)
+    return step(case, Decline(stage, "officer-zhang", "not needed"), now, directory)
 
 
 def step(case: Case, event: Event, now: datetime,
          directory: FakeDirectory) -> tuple[Case, list[Effect]]:
-    return decide(case, event, now, directory)
+    """Decide on the world's facts as they are now, then let the world keep what the
+    decision took (its teams)."""
+    after, effects = decide(case, event, now, directory.facts())
+    directory.record(effects, now)
+    return after, effects
 
 
 # --- reading a case and its effects -------------------------------------------------------

@@ -13,7 +13,7 @@ import pytest
 
 from warn.channels import (
     CHANNEL_NAMES,
-    DeliveryFailed,
+    NotAccepted,
     OutboundMessage,
     PermanentError,
     Receipt,
@@ -248,7 +248,7 @@ def test_gives_up_after_the_last_attempt() -> None:
     waits: list[float] = []
     channel = FlakyChannel(failures=100)
 
-    with pytest.raises(DeliveryFailed) as failed:
+    with pytest.raises(NotAccepted) as failed:
         send_with_retries(channel, message(), attempts=6, max_wait_s=0.3, sleep=waits.append)
 
     assert channel.calls == 6
@@ -260,7 +260,7 @@ def test_gives_up_after_the_last_attempt() -> None:
 def test_permanent_failure_is_not_retried() -> None:
     channel = FlakyChannel(failures=100, error=PermanentError)
 
-    with pytest.raises(DeliveryFailed) as failed:
+    with pytest.raises(NotAccepted) as failed:
         send_with_retries(channel, message(), sleep=lambda _: None)
 
     assert channel.calls == 1

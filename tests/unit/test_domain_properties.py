@@ -35,7 +35,6 @@ from warn.domain.events import (
     CloseDispatch,
     Confirm,
     Decline,
-    DeliveryFailed,
     Effect,
     Escalate,
     Event,
@@ -44,6 +43,7 @@ from warn.domain.events import (
     Rejected,
     ResultReported,
     Send,
+    SendFailed,
     SignalArrived,
     TeamFreed,
     Tick,
@@ -133,13 +133,13 @@ def play(scenario: Scenario) -> list[Step]:
             continue
         snapshot = copy.deepcopy(case)
         try:
-            after, effects = decide(case, event, now, d)
+            after, effects = decide(case, event, now, d.facts())
         except (Rejected, InvalidResult):
             assert case == snapshot, "a refused event must leave the case as it was"
             steps.append(Step(now, event, before, case, [], refused=True))
             continue
         assert case == snapshot, "decide must not change the case it is given"
-        d.record_flashes(effects, now)
+        d.record(effects, now)
         steps.append(Step(now, event, before, after, effects, refused=False))
         case = after
     return steps
@@ -161,7 +161,7 @@ def _event(case: Case, number: int, action, school: str | None) -> Event | None:
             return None
         delivery = case.deliveries[action[1] % len(case.deliveries)]
         if kind == "send_failed":
-            return DeliveryFailed(delivery.id, "gateway down")
+            return SendFailed(delivery.id, "gateway down")
         pick = action[2]
         valid = CHANNEL_RESULTS[delivery.channel]
         result = valid[pick % len(valid)] if pick < 30 else ALL_RESULTS[pick % len(ALL_RESULTS)]
@@ -230,7 +230,7 @@ def test_no_two_flash_sms_to_one_number_closer_than_the_cooldown(scenario):
             last[send.recipient] = step.now
 
 
-CATCH_UP = (Tick, SignalArrived, ResultReported, DeliveryFailed)
+CATCH_UP = (Tick, SignalArrived, ResultReported, SendFailed)
 
 
 def _something_pending(case: Case) -> bool:

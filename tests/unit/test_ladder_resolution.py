@@ -36,13 +36,13 @@ from warn.domain.events import (
     CancelQueued,
     Confirm,
     Decline,
-    DeliveryFailed,
     Escalate,
     InvalidResult,
     Note,
     RecordOutcome,
     Rejected,
     ResultReported,
+    SendFailed,
     TeamFreed,
     Tick,
 )
@@ -217,7 +217,7 @@ def test_invalid_result_on_a_resolved_case_is_still_refused():
 
 @pytest.mark.parametrize("event", [
     ResultReported("case-1-1", "failed", "sms-gateway"),  # flash failed after the outcome
-    DeliveryFailed("case-1-2", "line busy"),
+    SendFailed("case-1-2", "line busy"),
 ])
 def test_a_failure_on_a_resolved_case_does_not_move_it(event):
     d = FakeDirectory()

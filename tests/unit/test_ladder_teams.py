@@ -30,7 +30,7 @@ from domain_fakes import (
 )
 
 from warn.domain.case import flags, next_deadline
-from warn.domain.events import DeliveryFailed, Escalate, RecordOutcome, TeamFreed
+from warn.domain.events import Escalate, RecordOutcome, SendFailed, TeamFreed
 from warn.domain.policy import policy_to_mapping
 
 LADDERS = policy_to_mapping(POLICY)["ladders"]
@@ -188,7 +188,7 @@ def _escalated(case, team, d):
 
 
 def _send_failed(case, team, d):
-    return step(case, DeliveryFailed(team.id, "team radio unreachable"), at(m=15), d)
+    return step(case, SendFailed(team.id, "team radio unreachable"), at(m=15), d)
 
 
 @pytest.mark.parametrize("end", [_dissuaded, _not_found, _outcome, _wait_ran_out, _escalated,

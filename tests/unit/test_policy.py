@@ -5,6 +5,7 @@ from datetime import timedelta
 import pytest
 import yaml
 
+from tests.policies import policy_variant
 from warn.domain.durations import format_duration, parse_duration
 from warn.domain.policy import (
     CallRule,
@@ -124,7 +125,7 @@ def test_the_built_in_policy_is_the_contract_policy():
 
 def test_load_policy_reads_a_file(tmp_path):
     path = tmp_path / "p.yaml"
-    path.write_text(edited("case_window: 2h", "case_window: 90s"), encoding="utf-8")
+    path.write_text(policy_variant(case_window="90s"), encoding="utf-8")
     assert load_policy(path).case_window == timedelta(seconds=90)
 
 
@@ -142,9 +143,8 @@ def test_policy_to_mapping_round_trips():
 
 
 def test_policy_to_mapping_round_trips_a_custom_policy():
-    text = edited("case_window: 2h", "case_window: 45m").replace(
-        "    - {send: [flash_sms]}", "    - {send: [flash_sms, callback_96110], wait: 90s}\n"
-        "    - {send: [school_group]}")
+    text = policy_variant(case_window="45m", ladders={"low": [
+        {"send": ["flash_sms", "callback_96110"], "wait": "90s"}, {"send": ["school_group"]}]})
     policy = parse_policy(text)
     assert policy.case_window == timedelta(minutes=45)
     assert policy_from_mapping(policy_to_mapping(policy)) == policy

@@ -6,7 +6,7 @@ import pytest
 from domain_fakes import POLICY, make_signal, policy_with
 
 from warn.domain.policy import policy_to_mapping
-from warn.domain.risk import case_score, signal_score
+from warn.domain.risk import case_score, is_urgent, signal_score
 
 SCORES = policy_to_mapping(POLICY)["scores"]
 
@@ -89,3 +89,27 @@ def test_threshold_equality_reaches_the_tier(score: int, tier: str):
 def test_bonus_follows_the_policy():
     policy = policy_with(scores={**SCORES, "extra_kind_bonus": 25})
     assert case_score([("scam_sms", 30), ("flagged_call", 40)], policy) == (65, "medium")
+
+
+URGENCY = [
+    # (kind, attributes, urgent) under the built-in policy
+    ("flagged_call", {"duration_s": 30, "ongoing": True}, True),  # on the line now
+    ("flagged_call", {"duration_s": 30, "ongoing": False}, False),
+    ("flagged_call", {"duration_s": 1800, "ongoing": False}, True),  # 90: high alone
+    ("flagged_call", {"duration_s": 1799, "ongoing": False}, False),  # 60: medium
+    ("transfer_attempt", {}, True),
+    ("scam_sms", {}, False),
+    ("scam_site_visit", {}, False),
+    ("fraud_app_install", {}, False),
+]
+
+
+@pytest.mark.parametrize(("kind", "attributes", "urgent"), URGENCY)
+def test_the_lane_of_a_signal_is_known_from_the_signal_alone(
+        kind: str, attributes: dict[str, object], urgent: bool) -> None:
+    assert is_urgent(make_signal("s1", kind, **attributes), POLICY) is urgent
+
+
+def test_a_policy_that_scores_a_kind_high_makes_it_urgent() -> None:
+    scores = {**policy_to_mapping(POLICY)["scores"], "scam_sms": 80}
+    assert is_urgent(make_signal("s1", "scam_sms"), policy_with(scores=scores))

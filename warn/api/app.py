@@ -10,6 +10,8 @@ from warn.api.headers import SecurityHeaders
 from warn.api.ingest_queue import IngestQueue
 from warn.api.metrics import Metrics, RequestMetrics
 from warn.service.context import Context
+from warn.service.tokens import TokenCache
+from warn.work import HandOff
 
 DESCRIPTION = """Early-warning dispatch for police anti-fraud centres.
 
@@ -17,12 +19,17 @@ Every `/v1` request carries `Authorization: Bearer <token>` (from `warn user add
 Errors answer `{"error": {"code", "message", "field"}}`. Times are RFC 3339, in UTC."""
 
 
-def create_app(get_context: Callable[[], Context]) -> FastAPI:
-    """The API over the context that `get_context` returns (called per request)."""
+def create_app(get_context: Callable[[], Context], tokens: TokenCache | None = None, *,
+               hand_off: HandOff) -> FastAPI:
+    """The API over the context that `get_context` returns (called per request); `tokens`
+    checks API tokens (a cache of its own unless given); `hand_off` takes the work that
+    requests leave (signals to process, deliveries to send)."""
     app = FastAPI(title="warn", version="0.1.0", description=DESCRIPTION)
     app.state.get_context = get_context
+    app.state.hand_off = hand_off
+    app.state.tokens = tokens if tokens is not None else TokenCache()
     app.state.metrics = Metrics(get_context)
-    app.state.ingest_queue = IngestQueue(get_context)
+    app.state.ingest_queue = IngestQueue(get_context, hand_off)
     install_error_handlers(app)
     for module in (signals, cases, deliveries, ops):
         app.include_router(module.router)
@@ -33,12 +40,3 @@ def create_app(get_context: Callable[[], Context]) -> FastAPI:
     app.add_middleware(RequestMetrics, metrics=app.state.metrics)
     app.add_middleware(SecurityHeaders)  # last added, outermost: on every answer
     return app
-
-
-def create_default_app() -> FastAPI:
-    """The app of `warn serve`, over this process's context (each server process builds
-    its own); ids from requests a few milliseconds apart share one broker message."""
-    from warn.runtime import coalesce_publishing, context
-
-    coalesce_publishing()
-    return create_app(context)

@@ -10,7 +10,8 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from warn.api.errors import ApiError, forbidden
 from warn.service.context import Context
-from warn.service.directory_admin import trusted_holder, user_for_token
+from warn.service.tokens import TokenCache
+from warn.work import HandOff
 
 _bearer = HTTPBearer(auto_error=False, description="the API token printed by `warn user add`")
 _MAX_TOKEN = 512
@@ -35,19 +36,31 @@ async def get_context(request: Request) -> Context:
 Ctx = Annotated[Context, Depends(get_context)]
 
 
+async def get_outbox(request: Request) -> HandOff:
+    """Where a request's work goes (the runtime that built the app says)."""
+    hand_off: HandOff = request.app.state.hand_off
+    return hand_off
+
+
+# What an action's use case left to be done is handed here before the request answers.
+Outbox = Annotated[HandOff, Depends(get_outbox)]
+
+
 def _unauthorized(message: str) -> ApiError:
     return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
-async def current_user(ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None,
-                                                        Depends(_bearer)]) -> Principal:
+async def current_user(request: Request, ctx: Ctx,
+                       credentials: Annotated[HTTPAuthorizationCredentials | None,
+                                              Depends(_bearer)]) -> Principal:
     if credentials is None or credentials.scheme.lower() != "bearer":
         raise _unauthorized("send Authorization: Bearer <token>")
     token = credentials.credentials.strip()
     if not token or len(token) > _MAX_TOKEN:
         raise _unauthorized("unknown or revoked token")
     # A token checked a moment ago needs no database, nor a hop to the thread pool.
-    user = trusted_holder(token) or await run_in_threadpool(user_for_token, ctx, token)
+    tokens: TokenCache = request.app.state.tokens
+    user = tokens.trusted(token) or await run_in_threadpool(tokens.holder, ctx, token)
     if user is None:
         raise _unauthorized("unknown or revoked token")
     return Principal(name=user.name, role=user.role, school=user.school,

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Query
 
 from warn.api import queries
 from warn.api.audit import audit, audit_quietly
-from warn.api.auth import CaseReader, Ctx, Principal
+from warn.api.auth import CaseReader, Ctx, Outbox, Principal
 from warn.api.errors import ApiError, not_found
 from warn.api.schemas import (
     CaseList,
@@ -20,10 +20,10 @@ from warn.api.schemas import (
 )
 from warn.api.scope import check_may_act
 from warn.api.views import case_detail, case_summary, for_reader
-from warn.domain.case import Case
 from warn.domain.events import InvalidResult, Rejected
 from warn.service import actions
 from warn.service.context import Context
+from warn.work import HandOff
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
 Flag = Literal["awaiting_confirmation", "overdue", "no_team", "exhausted"]
@@ -40,7 +40,7 @@ def list_cases(ctx: Ctx, user: CaseReader,
                cursor: Annotated[str | None, Query(max_length=512)] = None) -> dict[str, Any]:
     """Cases in the caller's scope, newest first; pass `next` back as `cursor` for more."""
     query = queries.CaseFilter(state=state, tier=tier, flag=flag, limit=limit, cursor=cursor)
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         rows, following = queries.list_cases(session, user, query)
         items = [for_reader(user, case_summary(row), row.msisdn) for row in rows]
     audit(ctx, user, "list_cases", "cases", state=state, tier=tier, flag=flag,
@@ -56,7 +56,7 @@ def get_case(case_id: str, ctx: Ctx, user: CaseReader) -> dict[str, Any]:
 
 
 def read_case(ctx: Context, user: Principal, case_id: str) -> dict[str, Any]:
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         row = queries.readable_case(session, user, case_id)
         if row is None:
             raise not_found()
@@ -65,7 +65,7 @@ def read_case(ctx: Context, user: Principal, case_id: str) -> dict[str, Any]:
 
 def acting_officer(case_id: str, ctx: Ctx, user: CaseReader) -> Principal:
     """The case must be readable (else 404) and the user one who may act on it (else 403)."""
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         if queries.readable_case(session, user, case_id) is None:
             raise not_found()
     try:
@@ -80,43 +80,47 @@ Officer = Annotated[Principal, Depends(acting_officer)]
 
 
 @router.post("/{case_id}/confirm", responses={200: {"model": CaseOut}, **_ACT_ERRORS})
-def confirm(case_id: str, body: ConfirmBody, ctx: Ctx, user: Officer) -> dict[str, Any]:
+def confirm(case_id: str, body: ConfirmBody, ctx: Ctx, user: Officer,
+            outbox: Outbox) -> dict[str, Any]:
     """Dispatch a stage that awaits an officer's confirmation (409 if none does)."""
-    return _act(ctx, user, case_id, "confirm", body.model_dump(),
+    return _act(ctx, outbox, user, case_id, "confirm", body.model_dump(),
                 lambda: actions.confirm(ctx, case_id, body.stage, user.name))
 
 
 @router.post("/{case_id}/decline", responses={200: {"model": CaseOut}, **_ACT_ERRORS})
-def decline(case_id: str, body: DeclineBody, ctx: Ctx, user: Officer) -> dict[str, Any]:
+def decline(case_id: str, body: DeclineBody, ctx: Ctx, user: Officer,
+            outbox: Outbox) -> dict[str, Any]:
     """Decline a stage that awaits confirmation: the ladder moves on."""
-    return _act(ctx, user, case_id, "decline", body.model_dump(),
+    return _act(ctx, outbox, user, case_id, "decline", body.model_dump(),
                 lambda: actions.decline(ctx, case_id, body.stage, user.name, body.reason))
 
 
 @router.post("/{case_id}/escalate", responses={200: {"model": CaseOut}, **_ACT_ERRORS})
-def escalate(case_id: str, ctx: Ctx, user: Officer,
+def escalate(case_id: str, ctx: Ctx, user: Officer, outbox: Outbox,
              body: EscalateBody | None = None) -> dict[str, Any]:
     """End the current stage now and move to the next, as if its wait had run out."""
     reason = body.reason if body is not None else None
-    return _act(ctx, user, case_id, "escalate", {"reason": reason},
+    return _act(ctx, outbox, user, case_id, "escalate", {"reason": reason},
                 lambda: actions.escalate(ctx, case_id, user.name, reason))
 
 
 @router.post("/{case_id}/outcome", responses={200: {"model": CaseOut}, **_ACT_ERRORS})
-def outcome(case_id: str, body: OutcomeBody, ctx: Ctx, user: Officer) -> dict[str, Any]:
+def outcome(case_id: str, body: OutcomeBody, ctx: Ctx, user: Officer,
+            outbox: Outbox) -> dict[str, Any]:
     """Resolve the case; every pending stage and timer is cancelled."""
-    return _act(ctx, user, case_id, "outcome", body.model_dump(),
+    return _act(ctx, outbox, user, case_id, "outcome", body.model_dump(),
                 lambda: actions.record_outcome(ctx, case_id, body.outcome, user.name,
                                                body.note))
 
 
-def _act(ctx: Context, user: Principal, case_id: str, action: str, detail: dict[str, Any],
-         run: Callable[[], Case]) -> dict[str, Any]:
+def _act(ctx: Context, outbox: HandOff, user: Principal, case_id: str, action: str,
+         detail: dict[str, Any], run: Callable[[], actions.Done]) -> dict[str, Any]:
     try:
-        run()
+        _, work = run()
     except (Rejected, InvalidResult) as error:
         status = 409 if isinstance(error, Rejected) else 422
         audit_quietly(ctx, user, action, case_id, status=status, error=str(error), **detail)
         raise
+    outbox(work)
     audit_quietly(ctx, user, action, case_id, status=200, **detail)
     return read_case(ctx, user, case_id)

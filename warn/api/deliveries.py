@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query
 
 from warn.api import queries
 from warn.api.audit import audit, audit_quietly
-from warn.api.auth import CaseReader, Ctx, Principal
+from warn.api.auth import CaseReader, Ctx, Outbox, Principal
 from warn.api.errors import ApiError, not_found
 from warn.api.schemas import DeliveryList, DeliveryOut, ResultBody, errors
 from warn.api.scope import check_may_report, sees_duty_pages
@@ -23,7 +23,7 @@ def list_deliveries(ctx: Ctx, user: CaseReader,
                     case_id: Annotated[str, Query(min_length=1, max_length=64)]
                     ) -> dict[str, Any]:
     """Every message of one case the caller may read (oldest first)."""
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         case = queries.readable_case(session, user, case_id)
         if case is None:
             raise not_found()
@@ -38,7 +38,7 @@ def list_deliveries(ctx: Ctx, user: CaseReader,
 def reporter(delivery_id: str, ctx: Ctx, user: CaseReader) -> Principal:
     """The delivery's case must be readable (else 404), the delivery one the user may report
     on (else 403)."""
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         found = queries.delivery_with_case(session, user, delivery_id)
         if found is None or (found[0].channel == "duty_page" and not sees_duty_pages(user)):
             raise not_found("delivery")
@@ -56,22 +56,24 @@ Reporter = Annotated[Principal, Depends(reporter)]
 
 @router.post("/{delivery_id}/result",
              responses={200: {"model": DeliveryOut}, **errors(401, 403, 404, 409, 422, 503)})
-def post_result(delivery_id: str, body: ResultBody, ctx: Ctx, user: Reporter) -> dict[str, Any]:
+def post_result(delivery_id: str, body: ResultBody, ctx: Ctx, user: Reporter,
+                outbox: Outbox) -> dict[str, Any]:
     """Record a result (always, even on a resolved case) and let the case react to it."""
     detail = body.model_dump()
     try:
-        report_result(ctx, delivery_id, body.result, user.name, body.note)
+        _, work = report_result(ctx, delivery_id, body.result, user.name, body.note)
     except (Rejected, InvalidResult) as error:
         status = 409 if isinstance(error, Rejected) else 422
         audit_quietly(ctx, user, "result", delivery_id, status=status, error=str(error),
                       **detail)
         raise
+    outbox(work)
     audit_quietly(ctx, user, "result", delivery_id, status=200, **detail)
     return read_delivery(ctx, user, delivery_id)
 
 
 def read_delivery(ctx: Context, user: Principal, delivery_id: str) -> dict[str, Any]:
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         found = queries.delivery_with_case(session, user, delivery_id)
         if found is None:
             raise not_found("delivery")

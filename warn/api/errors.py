@@ -13,9 +13,9 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from warn.decisions.batch import CaseNotFound
 from warn.domain.events import InvalidResult, Rejected
 from warn.service.actions import DeliveryNotFound
-from warn.service.cases import CaseNotFound
 
 log = logging.getLogger(__name__)
 

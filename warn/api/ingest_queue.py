@@ -14,14 +14,17 @@ from concurrent.futures import Future
 
 from warn.service.context import Context
 from warn.service.ingest import MAX_BATCH, Outcome, Request, ingest_requests
+from warn.work import HandOff
 
 # Requests with more items than this are stored on their own: they are their own batch.
 SMALL = 10
 
 
 class IngestQueue:
-    def __init__(self, get_context: Callable[[], Context], max_items: int = MAX_BATCH):
+    def __init__(self, get_context: Callable[[], Context], hand_off: HandOff,
+                 max_items: int = MAX_BATCH):
         self._get_context = get_context
+        self._hand_off = hand_off
         self._max_items = max_items
         self._pending: list[tuple[Request, Future[Outcome]]] = []
         self._lock = threading.Lock()
@@ -60,7 +63,8 @@ class IngestQueue:
 
     def _store(self, taken: list[tuple[Request, Future[Outcome]]]) -> None:
         try:
-            outcomes = ingest_requests(self._get_context(), [request for request, _ in taken])
+            outcomes, work = ingest_requests(self._get_context(),
+                                             [request for request, _ in taken])
         except Exception as error:
             if len(taken) == 1:
                 taken[0][1].set_exception(error)
@@ -69,5 +73,8 @@ class IngestQueue:
             for one in taken:
                 self._store([one])
             return
+        # Handed on before anyone is answered: an urgent signal's message is on its way
+        # by the time its feed reads the 202.
+        self._hand_off(work)
         for (_, future), outcome in zip(taken, outcomes, strict=True):
             future.set_result(outcome)

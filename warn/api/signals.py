@@ -15,7 +15,7 @@ from warn.api.ingest_queue import SMALL, IngestQueue
 from warn.api.metrics import metrics_of
 from warn.api.schemas import BatchOut, SignalAccepted, SignalState, errors
 from warn.api.signal_doc import OPENAPI_EXTRA
-from warn.domain.signals import SignalError
+from warn.domain.signals import SignalError, is_plain, parse_json
 from warn.service.ingest import MAX_BATCH, Accepted, Refused, ingest
 from warn.store.models import SignalRow
 
@@ -38,8 +38,9 @@ async def post_signals(request: Request, ctx: Ctx, user: Feeder) -> JSONResponse
         accepted, refused = await asyncio.wrap_future(
             ingest_queue_of(request.app).submit(items, actor))
     else:
-        accepted, refused = await run_in_threadpool(
+        (accepted, refused), work = await run_in_threadpool(
             functools.partial(ingest, ctx, items, actor=actor))
+        request.app.state.hand_off(work)
     _count(request, accepted, refused)
     if batch:
         return JSONResponse(_batch_answer(accepted, refused), status_code=202)
@@ -53,7 +54,7 @@ async def post_signals(request: Request, ctx: Ctx, user: Feeder) -> JSONResponse
 
 @router.get("/{signal_id:path}", responses={200: {"model": SignalState}, **errors(401, 403, 404)})
 def get_signal(signal_id: str, ctx: Ctx, _user: SignalReader) -> dict[str, Any]:
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         row = session.get(SignalRow, signal_id) if len(signal_id) <= 128 else None
         if row is None:
             raise not_found("signal")
@@ -80,13 +81,9 @@ def _too_large() -> ApiError:
                     f"the body is over {MAX_BODY} bytes: send smaller batches")
 
 
-def _reject_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
-
-
 def _parse(body: bytes) -> Any:
     try:
-        data = json.loads(body, parse_constant=_reject_constant)
+        data = parse_json(body)
     except (ValueError, RecursionError) as error:
         raise ApiError(400, "malformed_json", f"the body is not valid JSON: {error}"[:300]) \
             from None
@@ -108,8 +105,11 @@ def _has_lone_surrogate(data: Any) -> bool:
 def _batch_items(data: dict[str, Any]) -> list[Any]:
     extra = sorted(key for key in data if key != "signals")
     if extra:
-        raise ApiError(422, "invalid_request", f"unknown field '{extra[0]}' next to signals",
-                       extra[0])
+        name = extra[0]
+        if len(name) > 64 or not is_plain(name):  # not echoed back: the name is the attack
+            raise ApiError(422, "invalid_request", "unknown field next to signals, with a "
+                           "name of control, bidi or invisible characters, or too long")
+        raise ApiError(422, "invalid_request", f"unknown field '{name}' next to signals", name)
     items = data["signals"]
     if not isinstance(items, list):
         raise ApiError(422, "invalid_request", "signals must be a list", "signals")

@@ -10,13 +10,13 @@ from warn.channels.base import (
     TransientError,
 )
 from warn.channels.registry import build_gateways, gateways, reset_gateways
-from warn.channels.sending import DeliveryFailed, SendOutcome, send_with_retries
+from warn.channels.sending import NotAccepted, SendOutcome, send_with_retries
 
 __all__ = [
     "CHANNEL_NAMES",
     "Channel",
     "ChannelError",
-    "DeliveryFailed",
+    "NotAccepted",
     "OutboundMessage",
     "PermanentError",
     "Receipt",

@@ -31,7 +31,7 @@ class SendOutcome:
     attempts: int
 
 
-class DeliveryFailed(Exception):
+class NotAccepted(Exception):
     """The message was not accepted. `permanent`: the gateway refused it for good."""
 
     def __init__(self, reason: str, permanent: bool, attempts: int) -> None:
@@ -40,9 +40,9 @@ class DeliveryFailed(Exception):
         self.permanent = permanent
         self.attempts = attempts
 
-    def __reduce__(self) -> tuple[type[DeliveryFailed], tuple[str, bool, int]]:
+    def __reduce__(self) -> tuple[type[NotAccepted], tuple[str, bool, int]]:
         # Keeps it picklable (Celery result backends, multiprocessing) despite the extra args.
-        return (DeliveryFailed, (self.reason, self.permanent, self.attempts))
+        return (NotAccepted, (self.reason, self.permanent, self.attempts))
 
 
 def send_with_retries(
@@ -55,7 +55,7 @@ def send_with_retries(
 ) -> SendOutcome:
     """Send `message`, retrying TransientError up to `attempts` tries in all.
 
-    Returns SendOutcome(receipt, attempts made). Raises DeliveryFailed: with
+    Returns SendOutcome(receipt, attempts made). Raises NotAccepted: with
     permanent=True at once on PermanentError (never retried), with permanent=False once
     the last attempt failed transiently. Other exceptions propagate untouched.
     Waits start at 50 ms and double, capped at `max_wait_s`, plus up to 50 ms of jitter.
@@ -71,11 +71,11 @@ def send_with_retries(
     try:
         receipt = retrying(channel.send, message)
     except PermanentError as exc:
-        raise DeliveryFailed(str(exc), permanent=True, attempts=_attempts(retrying)) from exc
+        raise NotAccepted(str(exc), permanent=True, attempts=_attempts(retrying)) from exc
     except RetryError as exc:
         last = exc.last_attempt.exception()
         reason = f"{last} (after {_attempts(retrying)} attempts)"
-        raise DeliveryFailed(reason, permanent=False, attempts=_attempts(retrying)) from last
+        raise NotAccepted(reason, permanent=False, attempts=_attempts(retrying)) from last
     return SendOutcome(receipt, _attempts(retrying))
 
 

@@ -49,6 +49,7 @@ FLAGS = {
     "awaiting_confirmation": "待确认",
     "no_team": "无空闲机动队",
     "exhausted": "阶梯用尽",
+    "stuck": "处理失败待人工",
 }
 
 TIERS = {"high": "高", "medium": "中", "low": "低"}
@@ -80,6 +81,7 @@ TIMELINE = {
     "acknowledged": "按时回执",
     "ladder_ended": "阶梯结束",
     "exhausted": "阶梯用尽",
+    "stuck": "处理失败",
     "resolved": "结案",
 }
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from warn.api import queries
 from warn.api.audit import audit, audit_quietly
-from warn.api.auth import Ctx
+from warn.api.auth import Ctx, Outbox
 from warn.api.scope import ACTORS
 from warn.console.case_view import case_view
 from warn.console.formats import iso
@@ -21,8 +21,10 @@ from warn.console.sessions import ConsoleUser
 from warn.console.web import HOME, PageError, Poster, Viewer, not_found, redirect, render
 from warn.domain.events import InvalidResult, Rejected
 from warn.service import actions
+from warn.service.actions import Done
 from warn.service.context import Context
 from warn.store.models import Delivery
+from warn.work import HandOff
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=500)]
@@ -42,14 +44,14 @@ STALE = {
 def _readable(ctx: Context, user: ConsoleUser, case_id: str) -> None:
     if len(case_id) > 64:
         raise not_found()
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         if queries.readable_case(session, user.principal, case_id) is None:
             raise not_found()
 
 
 def show_case(request: Request, ctx: Context, user: ConsoleUser, case_id: str,
               status: int = 200, notice: dict[str, str] | None = None) -> HTMLResponse:
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         row = queries.readable_case(session, user.principal, case_id)
         if row is None:
             raise not_found()
@@ -61,7 +63,7 @@ def show_case(request: Request, ctx: Context, user: ConsoleUser, case_id: str,
 
 def _signature(ctx: Context, case_id: str, version: int) -> str:
     """Changes when the case or any of its deliveries (sent, failed) changes."""
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         states = [(f"{d_id}/{state}", 0) for d_id, state in session.execute(
             select(Delivery.id, Delivery.state).where(Delivery.case_id == case_id))]
     return signature([(case_id, version)], states)
@@ -82,7 +84,7 @@ def case_state(ctx: Ctx, user: Viewer, case_id: str) -> dict[str, Any]:
     """What the open page polls: a signature that changes when the case does."""
     if len(case_id) > 64:
         raise not_found(json=True)
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         row = queries.readable_case(session, user.principal, case_id)
         if row is None:
             raise not_found(json=True)
@@ -90,51 +92,52 @@ def case_state(ctx: Ctx, user: Viewer, case_id: str) -> dict[str, Any]:
     return {"sig": _signature(ctx, case_id, version)}
 
 
-def _act(request: Request, ctx: Context, user: ConsoleUser, case_id: str, action: str,
-         done: str, run: Callable[[], object], **detail: Any) -> Response:
+def _act(request: Request, ctx: Context, outbox: HandOff, user: ConsoleUser, case_id: str,
+         action: str, done: str, run: Callable[[], Done], **detail: Any) -> Response:
     _readable(ctx, user, case_id)
     if user.role not in ACTORS:
         raise PageError(403, "无权处理", "您的岗位不能处理案件。")
     try:
-        run()
+        _, work = run()
     except (Rejected, InvalidResult) as error:
         status = 409 if isinstance(error, Rejected) else 422
         audit_quietly(ctx, user.principal, action, case_id, status=status, error=str(error),
                       via="console", **detail)
         text = STALE[action] if status == 409 else "所选的结果不适用，请重新选择。"
         return show_case(request, ctx, user, case_id, status, {"kind": "error", "text": text})
+    outbox(work)
     audit_quietly(ctx, user.principal, action, case_id, status=200, via="console", **detail)
     return redirect(f"/cases/{case_id}?msg={done}")
 
 
 @router.post("/cases/{case_id}/confirm")
-def confirm(request: Request, ctx: Ctx, user: Poster, case_id: str,
+def confirm(request: Request, ctx: Ctx, user: Poster, outbox: Outbox, case_id: str,
             stage: Annotated[int, Form()]) -> Response:
-    return _act(request, ctx, user, case_id, "confirm", "confirmed",
+    return _act(request, ctx, outbox, user, case_id, "confirm", "confirmed",
                 lambda: actions.confirm(ctx, case_id, stage, user.name), stage=stage)
 
 
 @router.post("/cases/{case_id}/decline")
-def decline(request: Request, ctx: Ctx, user: Poster, case_id: str,
+def decline(request: Request, ctx: Ctx, user: Poster, outbox: Outbox, case_id: str,
             stage: Annotated[int, Form()], reason: Text = "") -> Response:
     why = reason.strip() or None
-    return _act(request, ctx, user, case_id, "decline", "declined",
+    return _act(request, ctx, outbox, user, case_id, "decline", "declined",
                 lambda: actions.decline(ctx, case_id, stage, user.name, why),
                 stage=stage, reason=why)
 
 
 @router.post("/cases/{case_id}/escalate")
-def escalate(request: Request, ctx: Ctx, user: Poster, case_id: str,
+def escalate(request: Request, ctx: Ctx, user: Poster, outbox: Outbox, case_id: str,
              reason: Text = "") -> Response:
     why = reason.strip() or None
-    return _act(request, ctx, user, case_id, "escalate", "escalated",
+    return _act(request, ctx, outbox, user, case_id, "escalate", "escalated",
                 lambda: actions.escalate(ctx, case_id, user.name, why), reason=why)
 
 
 @router.post("/cases/{case_id}/outcome")
-def outcome(request: Request, ctx: Ctx, user: Poster, case_id: str,
+def outcome(request: Request, ctx: Ctx, user: Poster, outbox: Outbox, case_id: str,
             outcome: Annotated[str, Form(max_length=32)], note: Text = "") -> Response:
     why = note.strip() or None
-    return _act(request, ctx, user, case_id, "outcome", "resolved",
+    return _act(request, ctx, outbox, user, case_id, "outcome", "resolved",
                 lambda: actions.record_outcome(ctx, case_id, outcome, user.name, why),
                 outcome=outcome, note=why)

@@ -8,7 +8,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from warn.api import queries
 from warn.api.audit import audit, audit_quietly
-from warn.api.auth import Ctx
+from warn.api.auth import Ctx, Outbox
 from warn.api.errors import ApiError
 from warn.api.scope import check_may_report, sees_duty_pages
 from warn.console import lists
@@ -86,7 +86,7 @@ def team_poll(ctx: Ctx, user: Team, have: str = "") -> dict[str, Any]:
 
 
 @router.post("/deliveries/{delivery_id}/result")
-def post_result(ctx: Ctx, user: Poster, delivery_id: str,
+def post_result(ctx: Ctx, user: Poster, outbox: Outbox, delivery_id: str,
                 result: Annotated[str, Form(max_length=32)],
                 note: Annotated[str, Form(max_length=500)] = "",
                 next: Annotated[str, Form(max_length=512)] = "") -> Response:
@@ -94,12 +94,13 @@ def post_result(ctx: Ctx, user: Poster, delivery_id: str,
     case_id = _reportable(ctx, user, delivery_id)
     detail = {"result": result, "note": note.strip() or None, "via": "console"}
     try:
-        report_result(ctx, delivery_id, result, user.name, detail["note"])
+        _, work = report_result(ctx, delivery_id, result, user.name, detail["note"])
     except (Rejected, InvalidResult) as error:
         status = 409 if isinstance(error, Rejected) else 422
         audit_quietly(ctx, user.principal, "result", delivery_id, status=status,
                       error=str(error), **detail)
         raise PageError(status, "未能记录", "这个反馈不适用于这条消息。") from None
+    outbox(work)
     audit_quietly(ctx, user.principal, "result", delivery_id, status=200, **detail)
     back = safe_next(next, HOME.get(user.role, "/"))
     return redirect(f"{back.split('?')[0].split('#')[0]}?msg={result}#case-{case_id}")
@@ -108,7 +109,7 @@ def post_result(ctx: Ctx, user: Poster, delivery_id: str,
 def _reportable(ctx: Context, user: ConsoleUser, delivery_id: str) -> str:
     """The delivery's case id, when its case is readable (else 404) and the user may report
     on it (else 403) — the same order as the API, so a 403 never tells a case exists."""
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         found = queries.delivery_with_case(session, user.principal, delivery_id)
     if found is None or (found[0].channel == "duty_page"
                          and not sees_duty_pages(user.principal)):

@@ -1,108 +1,137 @@
-"""Applying events to cases under their row locks, and what follows after the commit.
+"""Deciding for many cases in one transaction, each decision kept or dropped on its own.
 
-`CaseBatch` decides for many cases in one transaction (a batch of signals, of due timers);
-`apply_event` is the batch of one that people's actions use.
+A `CaseBatch` locks the cases it decides for, gives every decision the batch's facts, and
+stages each decision's writes only once all of them could be built: a decision that fails
+(`DecisionFailed`) leaves nothing behind, and the rest of the batch commits. What the
+decisions made to be done next is in `batch.work` once `finish` has written them.
 """
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any, Protocol
 
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from warn.decisions.facts import FactBook
+from warn.decisions.writes import CaseRef, DecisionFailed, Writer
 from warn.domain.case import Case, case_from_dict
-from warn.domain.decide import decide
-from warn.domain.events import CloseDispatch, Effect, Event, Send
-from warn.service.context import Context
-from warn.service.directory import SqlDirectory
-from warn.service.persist import CaseRef, Writer
+from warn.domain.decide import decide, mark_stuck
+from warn.domain.events import CloseDispatch, Event, InvalidResult, Rejected
+from warn.domain.signals import Signal
 from warn.store.models import CaseRow
+from warn.work import Work
 
 _LOCKED_COLUMNS = (CaseRow.id, CaseRow.msisdn, CaseRow.aggregate, CaseRow.version,
-                   CaseRow.school_notified_at)
+                   CaseRow.school_notified_at, CaseRow.school)
 
 
 class CaseNotFound(LookupError):
     pass
 
 
-@dataclass
-class Followups:
-    """Work that may only be enqueued once the transaction that made it has committed."""
+class Clock(Protocol):
+    """What a batch needs of the service's context: the time its decisions are made at."""
 
-    deliveries: list[str] = field(default_factory=list)
-    teams_freed: bool = False
-
-    def add(self, deliveries: Sequence[str], effects: Sequence[Effect]) -> None:
-        self.deliveries.extend(deliveries)
-        self.teams_freed |= any(isinstance(e, CloseDispatch) for e in effects)
-
-    def enqueue(self, ctx: Context) -> None:
-        if self.deliveries:
-            ctx.dispatcher.deliver(self.deliveries)
-        if self.teams_freed:
-            ctx.dispatcher.assign_teams()
+    def now(self) -> datetime: ...
 
 
 class CaseBatch:
-    """Decisions for many cases in one transaction, written together at `finish`."""
-
-    def __init__(self, session: Session, ctx: Context):
+    def __init__(self, session: Session, ctx: Clock) -> None:
         self.session, self.ctx = session, ctx
         self.writer = Writer(session)
-        self.directory = SqlDirectory(session, before_reading=self.writer.flush)
-        self.followups = Followups()
+        self.book: FactBook | None = None
+        self.work = Work()
 
     def lock(self, case_ids: Iterable[str]) -> dict[str, CaseRef]:
         """Lock the cases, always in id order so that two batches never deadlock."""
         query = (select(*_LOCKED_COLUMNS).where(CaseRow.id.in_(sorted(set(case_ids))))
                  .order_by(CaseRow.id).with_for_update())
-        return {ref.id: ref for ref in _refs(self.session, query)}
+        return self._known({ref.id: ref for ref in _refs(self.session, query)})
 
     def lock_open(self, msisdns: Iterable[str]) -> dict[str, CaseRef]:
+        """The numbers' open cases, locked, by number."""
         query = (select(*_LOCKED_COLUMNS).where(CaseRow.msisdn.in_(sorted(set(msisdns))),
                                                 CaseRow.state == "open")
                  .order_by(CaseRow.id).with_for_update())
-        return {ref.msisdn: ref for ref in _refs(self.session, query)}
+        return self._known({ref.msisdn: ref for ref in _refs(self.session, query)})
+
+    def load_facts(self, msisdns: Iterable[str] = (),
+                   schools: Iterable[str | None] = ()) -> None:
+        """Read what the decisions about these numbers and schools need, once."""
+        if self.book is None:
+            self.book = FactBook(self.session, msisdns, schools)
+        else:
+            self.book.know(msisdns, schools)
+
+    def _known(self, refs: dict[str, CaseRef]) -> dict[str, CaseRef]:
+        self.load_facts((ref.msisdn for ref in refs.values()),
+                        (ref.school for ref in refs.values()))
+        return refs
 
     def decide(self, row: CaseRef | None, case: Case, event: Event, *,
                resync_timer: bool = False) -> tuple[CaseRef, Case]:
-        """Decide one event (row None: a new case) and stage its writes."""
+        """Decide one event (row None: a new case) and stage its writes, or raise
+        DecisionFailed with nothing staged (Rejected and InvalidResult pass through)."""
         now = self.ctx.now()
-        after, effects = decide(case, event, now, self.directory)
-        for effect in effects:
-            if isinstance(effect, Send) and effect.channel == "flash_sms":
-                self.directory.flash_sent(effect.recipient, now)
-        sent_before = len(self.writer.new_deliveries)
-        row = self.writer.save(row, case if row is not None else None, after, effects, now,
-                               resync_timer=resync_timer)
-        self.followups.add(self.writer.new_deliveries[sent_before:], effects)
+        self.load_facts([case.subject.msisdn], [case.subject.school])
+        assert self.book is not None
+        try:
+            after, effects = decide(case, event, now, self.book.facts)
+        except (Rejected, InvalidResult):
+            raise
+        except Exception as error:
+            raise DecisionFailed(f"deciding {_name(event)} failed ({_name(error)})") from error
+        try:
+            row = self.writer.save(row, case if row is not None else None, after, effects,
+                                   now, resync_timer=resync_timer)
+        except DecisionFailed:
+            raise
+        except Exception as error:
+            raise DecisionFailed(f"staging the writes of {_name(event)} failed "
+                                 f"({_name(error)})") from error
+        self.book.record(effects, now)
+        self.work.assign_teams |= any(isinstance(e, CloseDispatch) for e in effects)
         return row, after
 
-    def finish(self) -> None:
+    def mark_stuck(self, row: CaseRef | None, case: Case, what_failed: str,
+                   signal: Signal | None = None) -> tuple[CaseRef, Case]:
+        """Stop the case's ladder and page its officers: deciding for it failed each time."""
+        now = self.ctx.now()
+        self.load_facts([case.subject.msisdn], [case.subject.school])
+        assert self.book is not None
+        after, effects = mark_stuck(case, what_failed, now, self.book.facts, signal)
+        row = self.writer.save(row, case if row is not None else None, after, effects, now,
+                               resync_timer=True)
+        return row, after
+
+    def finish(self) -> Work:
+        """Write every staged decision; returns what they left to be done."""
         self.writer.finish()
+        self.work.deliveries += self.writer.new_deliveries
+        return self.work
+
+
+def _name(value: object) -> str:
+    return type(value).__name__
 
 
 def _refs(session: Session, query: Select[Any]) -> list[CaseRef]:
     return [CaseRef(id=r.id, msisdn=r.msisdn, aggregate=r.aggregate, version=r.version,
-                    school_notified_at=r.school_notified_at) for r in session.execute(query)]
+                    school_notified_at=r.school_notified_at, school=r.school)
+            for r in session.execute(query)]
 
 
-def lock_case(session: Session, case_id: str) -> tuple[CaseRef, Case]:
-    refs = _refs(session, select(*_LOCKED_COLUMNS).where(CaseRow.id == case_id)
-                 .with_for_update())
-    if not refs:
+def parsed_case(row: CaseRef) -> Case:
+    """The stored case; failing to read it is a failed decision like any other."""
+    try:
+        return case_from_dict(row.aggregate)
+    except Exception as error:
+        raise DecisionFailed(f"reading the stored case failed ({_name(error)})") from error
+
+
+def lock_case(batch: CaseBatch, case_id: str) -> tuple[CaseRef, Case]:
+    refs = batch.lock([case_id])
+    if case_id not in refs:
         raise CaseNotFound(case_id)
-    return refs[0], case_from_dict(refs[0].aggregate)
-
-
-def apply_event(ctx: Context, case_id: str, event: Event) -> Case:
-    """Lock the case, decide, persist, commit; then enqueue what the decision created."""
-    with ctx.sessions.begin() as session:
-        row, case = lock_case(session, case_id)
-        batch = CaseBatch(session, ctx)
-        _, after = batch.decide(row, case, event)
-        batch.finish()
-    batch.followups.enqueue(ctx)
-    return after
+    return refs[case_id], case_from_dict(refs[case_id].aggregate)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 from warn.domain.case import Case
 from warn.domain.events import Send
 from warn.domain.signals import signal_from_dict
-from warn.render import MessageContext, render_message
+from warn.render import MessageContext, centre_name, render_message
 from warn.store.models import School, SignalRow
 
 
@@ -20,11 +20,18 @@ class BodyRenderer:
         self._base: MessageContext | None = None
 
     def body(self, send: Send) -> str:
-        base = self._base or self._context()
-        self._base = base
-        team = send.recipient if send.channel == "mobile_team" else None
-        return render_message(send.channel, replace(base, page_reason=send.reason,
-                                                    stage_index=send.stage, team=team))
+        try:
+            base = self._base or self._context()
+            self._base = base
+            team = send.recipient if send.channel == "mobile_team" else None
+            return render_message(send.channel, replace(base, page_reason=send.reason,
+                                                        stage_index=send.stage, team=team))
+        except Exception:
+            if send.reason != "stuck":
+                raise
+            # The page that says a case is stuck must go out even when rendering its case
+            # is what keeps failing: it then says only what the officer needs to find it.
+            return f"【{centre_name()}值班】案件 {self._case.id} 自动处理多次失败，请人工处置。"
 
     def _context(self) -> MessageContext:
         case, subject = self._case, self._case.subject

@@ -1,85 +1,88 @@
-"""The domain's Directory, answered from the database inside the deciding transaction.
+"""The facts a batch of decisions needs, read from the database before it decides.
 
-One instance serves a whole batch of decisions, so its answers are remembered: the
-liaisons of a school and the officers of a district are read once per batch, and the last
-flash SMS per number is read for all the batch's numbers in one query.
+`FactBook` loads them once per batch (users, teams and their open dispatches, each number's
+last flash SMS) and hands every decision the same `Facts`; between two decisions it keeps
+what the first one did — a flash SMS sent, a team sent out or freed — so the next one sees
+it. Nothing is read while a decision runs, and nothing is locked to read it: whether the
+teams a batch sent out still had room is checked under their row locks when it is written
+(`warn.decisions.writes.check_team_room`).
 """
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import String, bindparam, func, or_, select
+from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
+from warn.domain.events import CloseDispatch, Effect, Send
+from warn.domain.facts import Facts, TeamPlace
 from warn.store.models import Delivery, Team, User
 
 
-class SqlDirectory:
-    def __init__(self, session: Session, before_reading: Callable[[], None] = lambda: None):
-        # Writes of the batch so far must be in the database before a question whose
-        # answer depends on them (which team is free).
-        self._before_reading = before_reading
+class FactBook:
+    def __init__(self, session: Session, msisdns: Iterable[str] = (),
+                 schools: Iterable[str | None] = ()) -> None:
         self._session = session
-        self._reserved: dict[str, int] = {}
-        self._liaisons: dict[str, list[str]] = {}
-        self._officers: dict[str | None, list[str]] = {}
-        self._flashes: dict[str, datetime | None] = {}
+        self._liaisons = liaisons_of(session, {s for s in schools if s})
+        self._officers = officers(session)
+        self._teams = {team.id: TeamPlace(team.district, team.capacity)
+                       for team in session.scalars(select(Team))}
+        self._load = open_dispatches(session, list(self._teams))
+        numbers = sorted(set(msisdns))
+        self._asked = set(numbers)
+        self._flashes = last_flashes(session, numbers) if numbers else {}
+        self.facts = Facts(liaisons=self._liaisons, officers=self._officers,
+                           teams=self._teams, team_load=self._load,
+                           last_flashes=self._flashes)
 
-    def liaisons(self, school: str) -> Sequence[str]:
-        if school not in self._liaisons:
-            query = select(User.name).where(User.role == "liaison", User.school == school,
-                                            User.disabled.is_(False)).order_by(User.name)
-            self._liaisons[school] = list(self._session.scalars(query))
-        return self._liaisons[school]
+    def know(self, msisdns: Iterable[str] = (), schools: Iterable[str | None] = ()) -> None:
+        """Load what a decision about other numbers or schools than the first ones needs."""
+        wanted = sorted(set(msisdns) - self._asked)
+        if wanted:
+            self._asked.update(wanted)
+            self._flashes.update(last_flashes(self._session, wanted))
+        missing = {s for s in schools if s and s not in self._liaisons}
+        if missing:
+            self._liaisons.update(liaisons_of(self._session, missing))
 
-    def officers(self, district: str | None) -> Sequence[str]:
-        if district not in self._officers:
-            scope = User.district.is_(None) if district is None else or_(
-                User.district == district, User.district.is_(None))
-            query = select(User.name).where(User.role == "officer", User.disabled.is_(False),
-                                            scope).order_by(User.name)
-            self._officers[district] = list(self._session.scalars(query))
-        return self._officers[district]
+    def record(self, effects: Sequence[Effect], now: datetime) -> None:
+        """What one decision did that the next one must know."""
+        for effect in effects:
+            if isinstance(effect, Send) and effect.channel == "flash_sms":
+                self._flashes[effect.recipient] = now
+            elif isinstance(effect, Send) and effect.channel == "mobile_team":
+                self._load[effect.recipient] = self._load.get(effect.recipient, 0) + 1
+            elif isinstance(effect, CloseDispatch) and self._load.get(effect.team):
+                self._load[effect.team] -= 1
 
-    def free_team(self, district: str | None) -> str | None:
-        """The least busy team with room, locked so that no other case takes the same place."""
-        self._before_reading()
-        teams = select(Team).order_by(Team.id).with_for_update()
-        if district is not None:
-            teams = teams.where(Team.district == district)
-        candidates = list(self._session.scalars(teams))
-        if not candidates:
-            return None
-        load = open_dispatches(self._session, [team.id for team in candidates])
-        best = None
-        for team in candidates:
-            busy = load.get(team.id, 0) + self._reserved.get(team.id, 0)
-            if busy < team.capacity and (best is None or busy < best[1]):
-                best = (team.id, busy)
-        if best is None:
-            return None
-        self._reserved[best[0]] = self._reserved.get(best[0], 0) + 1
-        return best[0]
 
-    def last_flash_at(self, msisdn: str) -> datetime | None:
-        if msisdn not in self._flashes:
-            self.prefetch_flashes([msisdn])
-        return self._flashes[msisdn]
+def liaisons_of(session: Session, schools: set[str]) -> dict[str, tuple[str, ...]]:
+    found: dict[str, tuple[str, ...]] = dict.fromkeys(schools, ())
+    if not schools:
+        return found
+    query = (select(User.school, User.name).where(User.role == "liaison",
+                                                  User.school.in_(sorted(schools)),
+                                                  User.disabled.is_(False))
+             .order_by(User.name))
+    for school, name in session.execute(query):
+        found[school] = (*found[school], name)
+    return found
 
-    def prefetch_flashes(self, msisdns: Iterable[str]) -> None:
-        wanted = sorted(set(msisdns) - set(self._flashes))
-        if not wanted:
-            return
-        self._flashes.update(dict.fromkeys(wanted))
-        self._flashes.update(last_flashes(self._session, wanted))
 
-    def flash_sent(self, msisdn: str, at: datetime) -> None:
-        """A flash SMS decided in this batch counts for the rest of the batch."""
-        self._flashes[msisdn] = at
+def officers(session: Session) -> dict[str | None, tuple[str, ...]]:
+    """Every officer on duty by district (None: those without one). Officers are few."""
+    found: dict[str | None, tuple[str, ...]] = {}
+    query = (select(User.district, User.name)
+             .where(User.role == "officer", User.disabled.is_(False)).order_by(User.name))
+    for district, name in session.execute(query):
+        found[district] = (*found.get(district, ()), name)
+    return found
 
 
 def open_dispatches(session: Session, team_ids: Sequence[str]) -> dict[str, int]:
+    if not team_ids:
+        return {}
     query = (select(Delivery.recipient, func.count()).where(
         Delivery.channel == "mobile_team", Delivery.dispatch_open.is_(True),
         Delivery.recipient.in_(team_ids)).group_by(Delivery.recipient))

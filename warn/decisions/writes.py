@@ -11,14 +11,14 @@ from datetime import datetime
 from typing import Any
 
 import psycopg
-from sqlalchemy import Table, bindparam, insert, update
+from sqlalchemy import Table, bindparam, func, insert, select, update
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from warn.decisions.bodies import BodyRenderer
 from warn.domain.case import Case, case_to_dict, flags, next_deadline
 from warn.domain.events import CancelQueued, CloseDispatch, Effect, Note, Send
-from warn.service.messages import BodyRenderer
-from warn.store.models import CaseRow, Delivery, TimelineEntry, Timer
+from warn.store.models import CaseRow, Delivery, Team, TimelineEntry, Timer
 
 CASES = CaseRow.__table__
 DELIVERIES = Delivery.__table__
@@ -27,8 +27,8 @@ TIMERS = Timer.__table__
 
 # The columns a decision rewrites; the rest of a case row is fixed when the case opens.
 _CHANGING = ("state", "outcome", "tier", "score", "flag_awaiting", "flag_overdue",
-             "flag_no_team", "flag_exhausted", "updated_at", "last_signal_at", "resolved_at",
-             "school_notified_at", "aggregate", "version")
+             "flag_no_team", "flag_exhausted", "flag_stuck", "updated_at", "last_signal_at",
+             "resolved_at", "school_notified_at", "aggregate", "version")
 _UPDATE_CASE = (update(CASES).where(CASES.c.id == bindparam("b_id"))
                 .values({name: bindparam(f"b_{name}") for name in _CHANGING}))
 
@@ -43,12 +43,15 @@ class CaseRef:
     aggregate: dict[str, Any]
     version: int = 0
     school_notified_at: datetime | None = None
+    school: str | None = None
 
 
 @dataclass
 class Writer:
     session: Session
     new_deliveries: list[str] = field(default_factory=list)
+    # the teams that the batch's decisions sent out, one entry per dispatch
+    teams_sent: list[str] = field(default_factory=list)
     # case id -> the deadline its one pending timer must have (None: no timer)
     _timers: dict[str, datetime | None] = field(default_factory=dict)
     _fresh_cases: set[str] = field(default_factory=set)
@@ -67,36 +70,28 @@ class Writer:
              effects: list[Effect], now: datetime, *, resync_timer: bool = False) -> CaseRef:
         """Stage one decision; returns the case's reference (new for a new case).
 
+        All or nothing: the bodies are rendered and every row built before anything is
+        staged, so a decision that fails here leaves the batch as it was.
         `resync_timer` replaces the case's timer even when the deadline did not move: a
         timer that fired and found nothing due must still leave a pending one behind."""
+        fresh = row is None
         if row is None:
-            self._fresh_cases.add(case.id)
             row = CaseRef(id=case.id, msisdn=case.subject.msisdn, aggregate={})
-        row = self._stage_case(row, case, now)
-        renderer = BodyRenderer(self.session, case)
+        after, values = _case_values(row, case, now)
+        staged = _Staged(self.session, case, now)
         for effect in effects:
-            self._carry_out(effect, case, renderer, now)
+            staged.take(effect)
         due = next_deadline(case)
+        if fresh:
+            self._fresh_cases.add(case.id)
+        self._stage_case(case, values)
+        staged.into(self)
         if case.id in self._timers or resync_timer or before is None or (
                 next_deadline(before) != due):
             self._timers[case.id] = due
-        return row
+        return after
 
-    def _stage_case(self, row: CaseRef, case: Case, now: datetime) -> CaseRef:
-        current = flags(case)
-        notified = row.school_notified_at
-        if case.school_notified and notified is None:
-            notified = now
-        after = CaseRef(id=row.id, msisdn=row.msisdn, aggregate=case_to_dict(case),
-                        version=row.version + 1, school_notified_at=notified)
-        values = {
-            "state": case.state, "outcome": case.outcome, "tier": case.tier,
-            "score": case.score, "flag_awaiting": "awaiting_confirmation" in current,
-            "flag_overdue": "overdue" in current, "flag_no_team": "no_team" in current,
-            "flag_exhausted": "exhausted" in current, "updated_at": now,
-            "last_signal_at": case.last_signal_at, "resolved_at": case.resolved_at,
-            "school_notified_at": notified, "aggregate": after.aggregate,
-            "version": after.version}
+    def _stage_case(self, case: Case, values: dict[str, Any]) -> None:
         if case.id in self._fresh_cases and case.id not in self._inserted:
             subject = case.subject
             self._new_cases[case.id] = {"id": case.id, "msisdn": subject.msisdn,
@@ -105,22 +100,6 @@ class Writer:
                                         "opened_at": case.opened_at, **values}
         else:
             self._changed_cases[case.id] = values
-        return after
-
-    def _carry_out(self, effect: Effect, case: Case, renderer: BodyRenderer,
-                   now: datetime) -> None:
-        if isinstance(effect, Send):
-            self._deliveries.append(_delivery_values(case, effect, renderer.body(effect), now))
-            self.new_deliveries.append(effect.delivery_id)
-            if case.id in self._cancelled:
-                self._cancelled[case.id].append(effect.delivery_id)
-        elif isinstance(effect, Note):
-            self._timeline.append({"case_id": case.id, "at": effect.at, "type": effect.type,
-                                   "actor": effect.actor, "detail": effect.detail})
-        elif isinstance(effect, CloseDispatch):
-            self._closed_dispatches.append(effect.delivery_id)
-        elif isinstance(effect, CancelQueued):
-            self._cancelled[case.id] = []
 
     def flush(self) -> None:
         """Write what the decisions so far made; the batch may go on deciding after it."""
@@ -154,8 +133,11 @@ class Writer:
         self._cancelled.clear()
 
     def finish(self) -> None:
-        """Write everything, then replace the timers of every case whose deadline moved."""
+        """Write everything, then replace the timers of every case whose deadline moved.
+        Raises TeamTaken when a team sent out had no room left by then."""
         self.flush()
+        if self.teams_sent:
+            check_team_room(self.session, self.teams_sent)
         stale = [case_id for case_id in self._timers if case_id not in self._fresh_cases]
         if stale:
             self.session.execute(update(TIMERS).where(TIMERS.c.case_id.in_(stale),
@@ -168,12 +150,105 @@ class Writer:
         self._timers.clear()
 
 
+def _case_values(row: CaseRef, case: Case, now: datetime) -> tuple[CaseRef, dict[str, Any]]:
+    """The case row as the decision leaves it, and the reference the batch goes on with."""
+    current = flags(case)
+    notified = row.school_notified_at
+    if case.school_notified and notified is None:
+        notified = now
+    after = CaseRef(id=row.id, msisdn=row.msisdn, aggregate=case_to_dict(case),
+                    version=row.version + 1, school_notified_at=notified, school=row.school)
+    values = {
+        "state": case.state, "outcome": case.outcome, "tier": case.tier,
+        "score": case.score, "flag_awaiting": "awaiting_confirmation" in current,
+        "flag_overdue": "overdue" in current, "flag_no_team": "no_team" in current,
+        "flag_exhausted": "exhausted" in current, "flag_stuck": "stuck" in current,
+        "updated_at": now, "last_signal_at": case.last_signal_at,
+        "resolved_at": case.resolved_at, "school_notified_at": notified,
+        "aggregate": after.aggregate, "version": after.version}
+    return after, values
+
+
+@dataclass
+class _Staged:
+    """The rows of one decision's effects, built before any of them is staged."""
+
+    session: Session
+    case: Case
+    now: datetime
+    deliveries: list[dict[str, Any]] = field(default_factory=list)
+    timeline: list[dict[str, Any]] = field(default_factory=list)
+    closed: list[str] = field(default_factory=list)
+    # the case resolved: deliveries made before this index are cancelled if still queued
+    cancel_before: int | None = None
+    renderer: BodyRenderer | None = None
+
+    def take(self, effect: Effect) -> None:
+        case = self.case
+        if isinstance(effect, Send):
+            self.renderer = self.renderer or BodyRenderer(self.session, case)
+            try:
+                body = self.renderer.body(effect)
+            except Exception as error:
+                raise DecisionFailed(f"rendering the {effect.channel} message failed "
+                                     f"({type(error).__name__})") from error
+            self.deliveries.append(_delivery_values(case, effect, body, self.now))
+        elif isinstance(effect, Note):
+            self.timeline.append({"case_id": case.id, "at": effect.at, "type": effect.type,
+                                  "actor": effect.actor, "detail": effect.detail})
+        elif isinstance(effect, CloseDispatch):
+            self.closed.append(effect.delivery_id)
+        elif isinstance(effect, CancelQueued):
+            self.cancel_before = len(self.deliveries)
+
+    def into(self, writer: "Writer") -> None:
+        case_id = self.case.id
+        for index, values in enumerate(self.deliveries):
+            if index == self.cancel_before:
+                writer._cancelled[case_id] = []
+            writer._deliveries.append(values)
+            writer.new_deliveries.append(values["id"])
+            if values["channel"] == "mobile_team":
+                writer.teams_sent.append(values["recipient"])
+            # Deliveries made after the case resolved (a page that the ladder ran out, say)
+            # must still go out: only those made before are cancelled.
+            if case_id in writer._cancelled:
+                writer._cancelled[case_id].append(values["id"])
+        if self.cancel_before == len(self.deliveries):
+            writer._cancelled[case_id] = []
+        writer._timeline.extend(self.timeline)
+        writer._closed_dispatches.extend(self.closed)
+
+
 def _delivery_values(case: Case, send: Send, body: str, now: datetime) -> dict[str, Any]:
     return {"id": send.delivery_id, "case_id": case.id, "stage": send.stage,
             "channel": send.channel, "recipient": send.recipient, "body": body,
             "state": "queued", "attempts": 0, "rounds": 0, "created_at": now,
             "sent_at": None, "lease_until": None, "last_error": None,
             "dispatch_open": send.channel == "mobile_team"}
+
+
+class DecisionFailed(Exception):
+    """Deciding for one case failed unexpectedly; the message says what failed, with no
+    personal data in it, for the case's timeline."""
+
+
+class TeamTaken(Exception):
+    """Another transaction filled a team that this batch's facts showed with room: the
+    batch must be decided again on fresh facts."""
+
+
+def check_team_room(session: Session, teams: list[str]) -> None:
+    """Under the teams' row locks (in id order, so two batches never deadlock), no team
+    may have more open dispatches, ours flushed included, than its capacity."""
+    wanted = sorted(set(teams))
+    capacity = dict(session.execute(select(Team.id, Team.capacity).where(Team.id.in_(wanted))
+                                    .order_by(Team.id).with_for_update()).all())
+    load = session.execute(select(DELIVERIES.c.recipient, func.count()).where(
+        DELIVERIES.c.channel == "mobile_team", DELIVERIES.c.dispatch_open.is_(True),
+        DELIVERIES.c.recipient.in_(wanted)).group_by(DELIVERIES.c.recipient)).all()
+    if any(count > capacity.get(team, 0) for team, count in load):
+        raise TeamTaken()
 
 
 def add_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:

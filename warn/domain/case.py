@@ -89,6 +89,9 @@ class Case:
     last_flash_at: datetime | None = None
     school_notified: bool = False
     sequence: int = 0
+    # What failed when deciding for this case failed again and again (no personal data):
+    # the ladder stands still until an officer records an outcome.
+    stuck: str | None = None
 
     def current_stage(self) -> Stage | None:
         return self.stages[self.current] if self.current is not None else None
@@ -117,12 +120,14 @@ def flags(case: Case) -> list[str]:
         result.append("no_team")
     if case.ladder == "exhausted":
         result.append("exhausted")
+    if case.stuck is not None:
+        result.append("stuck")
     return result
 
 
 def next_deadline(case: Case) -> datetime | None:
     """When the case must next be looked at by the clock, if ever."""
-    if case.state == "resolved":
+    if case.state == "resolved" or case.stuck is not None:
         return None
     stage = case.current_stage()
     candidates = [stage.deadline()] if stage is not None else []
@@ -180,6 +185,7 @@ def case_from_dict(data: dict[str, Any]) -> Case:
                                                           "deliveries")}
     for key in _CASE_TIMES:
         values[key] = _time_in(values.get(key))
+    values.setdefault("stuck", None)  # aggregates written before cases could be stuck
     return Case(subject=Subject(**data["subject"]), policy=policy,
                 stages=[_stage_from_dict(s, policy) for s in data["stages"]],
                 deliveries=[Delivery(**d) for d in data["deliveries"]],

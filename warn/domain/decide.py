@@ -1,4 +1,4 @@
-"""The case state machine of CONTRACT §4: `decide(case, event, now, directory)`.
+"""The case state machine of CONTRACT §4: `decide(case, event, now, facts)`.
 
 A signal for a case that has just closed (its window ran out before the signal came) is
 not taken: the case comes back resolved without it, and the caller opens a new case.
@@ -24,8 +24,6 @@ from warn.domain.case import (
 from warn.domain.events import (
     Confirm,
     Decline,
-    DeliveryFailed,
-    Directory,
     Effect,
     Escalate,
     Event,
@@ -33,10 +31,12 @@ from warn.domain.events import (
     RecordOutcome,
     Rejected,
     ResultReported,
+    SendFailed,
     SignalArrived,
     TeamFreed,
     Tick,
 )
+from warn.domain.facts import Facts
 from warn.domain.policy import TIERS, Policy
 from warn.domain.risk import case_score
 from warn.domain.signals import Signal
@@ -49,8 +49,9 @@ def open_case(case_id: str, signal: Signal, policy: Policy, now: datetime) -> Ca
 
 
 def decide(case: Case, event: Event, now: datetime,
-           directory: Directory) -> tuple[Case, list[Effect]]:
-    run = ladder.Run(copy_case(case), now, directory)
+           facts: Facts) -> tuple[Case, list[Effect]]:
+    """Pure: the same case, event, time and facts always give the same answer."""
+    run = ladder.Run(copy_case(case), now, facts)
     if run.case.state == "open" and isinstance(event, _CATCH_UP_FIRST):
         # A deadline that passed before this event is handled first, as if its timer had
         # fired on time: a late acknowledgement does not meet a missed `ack`, and a signal
@@ -60,9 +61,48 @@ def decide(case: Case, event: Event, now: datetime,
             return run.case, run.effects
     if _resolved(run.case):
         _after_resolution(run, event)
+    elif run.case.stuck is not None:
+        _while_stuck(run, event)
     else:
         _handle(run, event)
     return run.case, run.effects
+
+
+def mark_stuck(case: Case, what_failed: str, now: datetime, facts: Facts,
+               signal: Signal | None = None) -> tuple[Case, list[Effect]]:
+    """Deciding for the case failed every time it was tried: stop its ladder where it is,
+    page its officers, and say what failed. `signal`: the signal that could not be taken,
+    kept with the case so that the officer sees it."""
+    run = ladder.Run(copy_case(case), now, facts)
+    if signal is not None:
+        run.case.signal_ids.append(signal.id)
+        run.case.last_signal_at = now
+    run.case.stuck = what_failed
+    run.note("stuck", f"{what_failed}; the ladder waits for an officer")
+    run.page_officers(run.case.current if run.case.current is not None else 0, "stuck")
+    return run.case, run.effects
+
+
+def _while_stuck(run: ladder.Run, event: Event) -> None:
+    """A stuck case takes signals and results as records only; an officer's outcome
+    resolves it. Nothing else moves it: that is what failed."""
+    if isinstance(event, RecordOutcome):
+        _on_outcome(run, event)
+        run.case.stuck = None
+    elif isinstance(event, SignalArrived):
+        run.case.signal_ids.append(event.signal.id)
+        run.case.last_signal_at = run.now
+        run.note("signal", f"{event.signal.kind} {event.signal.id} kept with the stuck case",
+                 "feed")
+    elif isinstance(event, ResultReported):
+        delivery = _delivery_for_result(run.case, event)
+        delivery.results.append(event.result)
+        run.note("result", f"{delivery.channel} {delivery.id}: {event.result} (case "
+                 f"stuck){_note_suffix(event.note)}", event.actor)
+    elif isinstance(event, SendFailed):
+        _mark_failed(run, event)
+    elif not isinstance(event, Tick | TeamFreed):
+        raise Rejected("the case is stuck: record an outcome to resolve it")
 
 
 def _resolved(case: Case) -> bool:
@@ -71,7 +111,7 @@ def _resolved(case: Case) -> bool:
 
 # Events from the world that must see the case as the clock has made it. People's decisions
 # (confirm, decline, escalate, outcome) act on the case as the person saw it.
-_CATCH_UP_FIRST = (SignalArrived, ResultReported, DeliveryFailed)
+_CATCH_UP_FIRST = (SignalArrived, ResultReported, SendFailed)
 
 
 def _after_resolution(run: ladder.Run, event: Event) -> None:
@@ -81,7 +121,7 @@ def _after_resolution(run: ladder.Run, event: Event) -> None:
         delivery.results.append(event.result)
         run.note("result", f"{delivery.channel} {delivery.id}: {event.result} (case already "
                  f"resolved){_note_suffix(event.note)}", event.actor)
-    elif isinstance(event, DeliveryFailed):
+    elif isinstance(event, SendFailed):
         _mark_failed(run, event)
     elif not isinstance(event, Tick | TeamFreed):
         raise Rejected("the case is already resolved")
@@ -108,13 +148,13 @@ def _on_signal(run: ladder.Run, event: SignalArrived) -> None:
         ladder.start(run, tier, after_upgrade=True)
 
 
-def _on_delivery_failed(run: ladder.Run, event: DeliveryFailed) -> None:
+def _on_delivery_failed(run: ladder.Run, event: SendFailed) -> None:
     delivery = _mark_failed(run, event)
     if delivery is not None:
         ladder.check_stage_failure(run, delivery.stage)
 
 
-def _mark_failed(run: ladder.Run, event: DeliveryFailed) -> Delivery | None:
+def _mark_failed(run: ladder.Run, event: SendFailed) -> Delivery | None:
     delivery = run.case.delivery(event.delivery_id)
     if delivery is None or delivery.send_failed:
         return None
@@ -205,7 +245,7 @@ def _handle(run: ladder.Run, event: Event) -> None:
     match event:
         case SignalArrived():
             _on_signal(run, event)
-        case DeliveryFailed():
+        case SendFailed():
             _on_delivery_failed(run, event)
         case ResultReported():
             _on_result(run, event)

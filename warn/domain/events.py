@@ -1,10 +1,8 @@
-"""What can happen to a case (events), what the case asks the world to do (effects),
-and what the case may look up about the world (Directory)."""
+"""What can happen to a case (events) and what the case asks the world to do (effects).
+What it may know of the world comes as data: `warn.domain.facts`."""
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
 
 from warn.domain.signals import Signal
 
@@ -18,7 +16,9 @@ class SignalArrived:
 
 
 @dataclass(frozen=True)
-class DeliveryFailed:
+class SendFailed:
+    """A delivery could not be sent (the gateway refused it, or kept failing)."""
+
     delivery_id: str
     reason: str
 
@@ -67,7 +67,7 @@ class TeamFreed:
     """A team may have become free: retry a dispatch that is held for one."""
 
 
-Event = (SignalArrived | DeliveryFailed | ResultReported | Confirm | Decline | Escalate
+Event = (SignalArrived | SendFailed | ResultReported | Confirm | Decline | Escalate
          | RecordOutcome | Tick | TeamFreed)
 
 # --- effects ------------------------------------------------------------------------------
@@ -99,6 +99,7 @@ class CloseDispatch:
     """A mobile team's dispatch is over: the team counts as free again."""
 
     delivery_id: str
+    team: str
 
 
 @dataclass(frozen=True)
@@ -115,16 +116,3 @@ class Rejected(Exception):
 
 class InvalidResult(ValueError):
     """A result that the delivery's channel never reports (answered 422)."""
-
-
-class Directory(Protocol):
-    """Read-only facts about people and teams, looked up by the service inside the same
-    transaction. `free_team` reserves what it returns for this transaction."""
-
-    def liaisons(self, school: str) -> Sequence[str]: ...
-
-    def officers(self, district: str | None) -> Sequence[str]: ...
-
-    def free_team(self, district: str | None) -> str | None: ...
-
-    def last_flash_at(self, msisdn: str) -> datetime | None: ...

@@ -13,7 +13,8 @@ from warn.domain.case import (
     StageState,
 )
 from warn.domain.durations import format_duration
-from warn.domain.events import CancelQueued, CloseDispatch, Directory, Effect, Note, Rejected, Send
+from warn.domain.events import CancelQueued, CloseDispatch, Effect, Note, Rejected, Send
+from warn.domain.facts import Facts
 from warn.domain.policy import Tier
 
 
@@ -23,8 +24,10 @@ class Run:
 
     case: Case
     now: datetime
-    directory: Directory
+    facts: Facts
     effects: list[Effect] = field(default_factory=list)
+    # teams this decision has sent out: their places are no longer free to it
+    teams_taken: list[str] = field(default_factory=list)
 
     def note(self, type_: str, detail: str, actor: str = "system") -> None:
         self.effects.append(Note(at=self.now, type=type_, actor=actor, detail=detail))
@@ -36,7 +39,7 @@ class Run:
         self.effects.append(Send(delivery.id, stage, channel, recipient, reason))
 
     def page_officers(self, stage: int, reason: str) -> None:
-        officers = self.directory.officers(self.case.subject.district)
+        officers = self.facts.officers_of(self.case.subject.district)
         for officer in officers:
             self.send(stage, "duty_page", officer, reason)
         self.note("duty_page", f"{reason}: paged " + (", ".join(officers) if officers else
@@ -73,10 +76,11 @@ def dispatch(run: Run, stage: Stage) -> None:
     team = None
     if "mobile_team" in stage.spec.send and not _skipped_after_upgrade(case, stage,
                                                                        "mobile_team"):
-        team = run.directory.free_team(case.subject.district)
+        team = run.facts.free_team(case.subject.district, run.teams_taken)
         if team is None:
             _hold_for_team(run, stage)
             return
+        run.teams_taken.append(team)
     stage.waiting_team = False
     stage.state = "active"
     for channel in stage.spec.send:
@@ -114,7 +118,7 @@ def _send_channel(run: Run, stage: Stage, channel: str, team: str | None) -> Non
                  "this case")
         return
     if channel == "school_group":
-        liaisons = run.directory.liaisons(subject.school) if subject.school else ()
+        liaisons = run.facts.liaisons_of(subject.school) if subject.school else ()
         if not liaisons:
             run.note("channel_skipped", f"stage {stage.index}: school_group skipped, "
                      + ("the school has no liaison" if subject.school else "not a student"))
@@ -128,7 +132,7 @@ def _send_channel(run: Run, stage: Stage, channel: str, team: str | None) -> Non
 
 def _flash_allowed(run: Run) -> bool:
     case = run.case
-    known = [t for t in (case.last_flash_at, run.directory.last_flash_at(case.subject.msisdn))
+    known = [t for t in (case.last_flash_at, run.facts.last_flash_at(case.subject.msisdn))
              if t is not None]
     last = max(known) if known else None
     if last is not None and run.now - last < case.policy.flash_cooldown:
@@ -208,7 +212,7 @@ def check_stage_failure(run: Run, index: int) -> None:
 
 def close_dispatch(run: Run, delivery: Delivery) -> None:
     delivery.dispatch_open = False
-    run.effects.append(CloseDispatch(delivery.id))
+    run.effects.append(CloseDispatch(delivery.id, delivery.recipient))
 
 
 def cancel_open_stages(run: Run) -> None:

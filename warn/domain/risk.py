@@ -26,3 +26,18 @@ def case_score(kind_scores: Iterable[tuple[str, int]], policy: Policy) -> tuple[
         return 0, "low"
     score = min(100, max(best.values()) + policy.extra_kind_bonus * (len(best) - 1))
     return score, policy.tier_for(score)
+
+
+# Kinds whose victim is acting right now, whatever their score: money is moving.
+_URGENT_KINDS = frozenset({"transfer_attempt"})
+
+
+def is_urgent(signal: Signal, policy: Policy) -> bool:
+    """Whether the signal goes on the urgent lane (CONTRACT §6), known before its case is
+    decided: a call still going on, a transfer attempt, or a signal that alone reaches the
+    high tier. A bulk signal that later lifts a case is handled in turn: the lane only
+    decides who waits behind whom."""
+    if signal.kind in _URGENT_KINDS or (
+            signal.kind == "flagged_call" and signal.attributes.get("ongoing") is True):
+        return True
+    return policy.tier_for(signal_score(signal, policy)) == "high"

@@ -1,38 +1,58 @@
-"""What people do to a case: confirm, decline, escalate, record an outcome, report results."""
+"""What people do to a case: confirm, decline, escalate, record an outcome, report results.
 
+Each takes effect in one transaction and returns the case as it now is, with the work
+its decision made (the deliveries to send, a team freed) for the caller to hand on.
+"""
 
 from sqlalchemy import select
 
+from warn.decisions.batch import CaseBatch, lock_case
 from warn.domain.case import Case
-from warn.domain.events import Confirm, Decline, Escalate, RecordOutcome, ResultReported
-from warn.service.cases import CaseBatch, apply_event, lock_case
+from warn.domain.events import Confirm, Decline, Escalate, Event, RecordOutcome, ResultReported
+from warn.service.containment import on_fresh_facts
 from warn.service.context import Context
 from warn.store.models import Delivery, DeliveryResult
+from warn.work import Work
+
+Done = tuple[Case, Work]
 
 
 class DeliveryNotFound(LookupError):
     pass
 
 
-def confirm(ctx: Context, case_id: str, stage: int, actor: str) -> Case:
+def apply_event(ctx: Context, case_id: str, event: Event) -> Done:
+    """Lock the case, decide, write, commit."""
+    return on_fresh_facts(lambda: _apply(ctx, case_id, event))
+
+
+def _apply(ctx: Context, case_id: str, event: Event) -> Done:
+    with ctx.sessions.begin() as session:
+        batch = CaseBatch(session, ctx)
+        row, case = lock_case(batch, case_id)
+        _, after = batch.decide(row, case, event)
+        return after, batch.finish()
+
+
+def confirm(ctx: Context, case_id: str, stage: int, actor: str) -> Done:
     return apply_event(ctx, case_id, Confirm(stage, actor))
 
 
-def decline(ctx: Context, case_id: str, stage: int, actor: str, reason: str | None) -> Case:
+def decline(ctx: Context, case_id: str, stage: int, actor: str, reason: str | None) -> Done:
     return apply_event(ctx, case_id, Decline(stage, actor, reason))
 
 
-def escalate(ctx: Context, case_id: str, actor: str, reason: str | None) -> Case:
+def escalate(ctx: Context, case_id: str, actor: str, reason: str | None) -> Done:
     return apply_event(ctx, case_id, Escalate(actor, reason))
 
 
 def record_outcome(ctx: Context, case_id: str, outcome: str, actor: str,
-                   note: str | None) -> Case:
+                   note: str | None) -> Done:
     return apply_event(ctx, case_id, RecordOutcome(outcome, actor, note))
 
 
 def _case_of_delivery(ctx: Context, delivery_id: str) -> str:
-    with ctx.sessions() as session:
+    with ctx.reads() as session:
         case_id = session.scalar(select(Delivery.case_id).where(Delivery.id == delivery_id))
     if case_id is None:
         raise DeliveryNotFound(delivery_id)
@@ -40,16 +60,18 @@ def _case_of_delivery(ctx: Context, delivery_id: str) -> str:
 
 
 def report_result(ctx: Context, delivery_id: str, result: str, actor: str,
-                  note: str | None) -> Case:
+                  note: str | None) -> Done:
     """Record the result (always), and let the case react to it, in one transaction."""
     case_id = _case_of_delivery(ctx, delivery_id)
+    return on_fresh_facts(lambda: _report(ctx, case_id, delivery_id, result, actor, note))
+
+
+def _report(ctx: Context, case_id: str, delivery_id: str, result: str, actor: str,
+            note: str | None) -> Done:
     with ctx.sessions.begin() as session:
-        row, case = lock_case(session, case_id)
         batch = CaseBatch(session, ctx)
+        row, case = lock_case(batch, case_id)
         _, after = batch.decide(row, case, ResultReported(delivery_id, result, actor, note))
         session.add(DeliveryResult(delivery_id=delivery_id, result=result, note=note,
                                    actor=actor, at=ctx.now()))
-        batch.finish()
-    batch.followups.enqueue(ctx)
-    return after
-
+        return after, batch.finish()

@@ -1,28 +1,16 @@
-"""What every use case needs: sessions, the policy, a clock, and a way to enqueue work."""
+"""What every use case needs: sessions, the policy, the gateways and a clock."""
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Protocol
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from warn.channels.base import Channel
+from warn.config import Settings
 from warn.domain.policy import Policy
 from warn.store.db import read_session_factory
-
-
-class Dispatcher(Protocol):
-    """Hands ids to workers. Called only after the commit that made the rows."""
-
-    def process_signals(self, signal_ids: Sequence[str]) -> None: ...
-
-    def deliver(self, delivery_ids: Sequence[str]) -> None: ...
-
-    def fire_timers(self, timer_ids: Sequence[int]) -> None: ...
-
-    def assign_teams(self) -> None: ...
 
 
 def system_now() -> datetime:
@@ -34,7 +22,6 @@ class Context:
     engine: Engine
     sessions: sessionmaker[Session]
     policy: Policy
-    dispatcher: Dispatcher
     gateways: Mapping[str, Channel]
     clock: Callable[[], datetime] = field(default=system_now)
     # Sessions that only read (queries, pages, look-ups): on SQLite they take no write
@@ -47,3 +34,16 @@ class Context:
 
     def now(self) -> datetime:
         return self.clock()
+
+
+def context_from_settings(settings: Settings) -> Context:
+    """A process's context: its store, its policy, its gateways (templates checked first)."""
+    from warn.channels.registry import gateways
+    from warn.policy_file import load_policy
+    from warn.render import check_templates
+    from warn.store.db import make_engine, session_factory
+
+    check_templates()
+    engine = make_engine(settings.database_url)
+    return Context(engine=engine, sessions=session_factory(engine),
+                   policy=load_policy(settings.policy_path), gateways=gateways())

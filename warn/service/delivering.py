@@ -17,13 +17,14 @@ from datetime import timedelta
 from sqlalchemy import bindparam, or_, update
 
 from warn.channels.base import OutboundMessage
-from warn.channels.sending import DeliveryFailed as SendFailed
-from warn.channels.sending import send_with_retries
-from warn.domain.case import case_from_dict
-from warn.domain.events import DeliveryFailed
-from warn.service.cases import CaseBatch
+from warn.channels.sending import NotAccepted, send_with_retries
+from warn.decisions.batch import CaseBatch, lock_case, parsed_case
+from warn.decisions.writes import DecisionFailed
+from warn.domain.events import SendFailed
+from warn.service.containment import on_fresh_facts, retry_alone
 from warn.service.context import Context
 from warn.store.models import Delivery
+from warn.work import Work
 
 # Longer than the slowest send with all its retries: a claim older than this was lost
 # with its worker, and the sweeper hands the delivery out again (same idempotency key).
@@ -49,25 +50,32 @@ class Claimed:
 class Outcome:
     claimed: Claimed
     attempts: int
-    failure: SendFailed | None = None
+    failure: NotAccepted | None = None
 
 
-def deliver_many(ctx: Context, delivery_ids: Sequence[str]) -> dict[str, str]:
-    """Send what is still queued; returns the new state of each delivery this call sent."""
+@dataclass
+class Delivered:
+    states: dict[str, str]  # the new state of each delivery this call sent
+    work: Work  # what the cases of deliveries that failed made of it
+
+
+def deliver_many(ctx: Context, delivery_ids: Sequence[str]) -> Delivered:
+    """Send what is still queued."""
     ids = list(dict.fromkeys(delivery_ids))
-    states: dict[str, str] = {}
+    done = Delivered({}, Work())
     for start in range(0, len(ids), BATCH):
         claimed = _claim(ctx, ids[start:start + BATCH])
         if len(claimed) == 1:
-            states.update(_record(ctx, [_send(ctx, claimed[0])]))
+            _record(ctx, [_send(ctx, claimed[0])], done)
         elif claimed:
-            states.update(_send_all(ctx, claimed))
-    return states
+            _send_all(ctx, claimed, done)
+    return done
 
 
-def deliver(ctx: Context, delivery_id: str) -> str | None:
-    """Returns the delivery's new state, or None when somebody else has it or it is done."""
-    return deliver_many(ctx, [delivery_id]).get(delivery_id)
+def deliver(ctx: Context, delivery_id: str) -> tuple[str | None, Work]:
+    """The delivery's new state (None when somebody else has it or it is done)."""
+    done = deliver_many(ctx, [delivery_id])
+    return done.states.get(delivery_id), done.work
 
 
 def _claim(ctx: Context, delivery_ids: list[str]) -> list[Claimed]:
@@ -86,26 +94,24 @@ def _claim(ctx: Context, delivery_ids: list[str]) -> list[Claimed]:
             for delivery_id, case_id, rounds, channel, recipient, body in rows]
 
 
-def _send_all(ctx: Context, claimed: list[Claimed]) -> dict[str, str]:
+def _send_all(ctx: Context, claimed: list[Claimed], done: Delivered) -> None:
     """Send in parallel; record outcomes as they come, renew the lease of the rest."""
-    states: dict[str, str] = {}
     pool = _senders()
     running: dict[Future[Outcome], Claimed] = {pool.submit(_send, ctx, c): c
                                                for c in claimed}
     renewed = time.monotonic()
     while running:
-        done, _ = wait(running, timeout=RECORD_EVERY_S, return_when=FIRST_COMPLETED)
-        if done and len(done) < len(running):
+        first, _ = wait(running, timeout=RECORD_EVERY_S, return_when=FIRST_COMPLETED)
+        if first and len(first) < len(running):
             wait(running, timeout=GATHER_S)  # those finishing at nearly the same moment
-        done = {f for f in running if f.done()}
-        if done:
-            states.update(_record(ctx, [f.result() for f in done]))
-            for future in done:
+        finished = {f for f in running if f.done()}
+        if finished:
+            _record(ctx, [f.result() for f in finished], done)
+            for future in finished:
                 del running[future]
         if running and time.monotonic() - renewed > LEASE.total_seconds() / 3:
             _renew(ctx, [c.message.delivery_id for c in running.values()])
             renewed = time.monotonic()
-    return states
 
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None
@@ -134,12 +140,12 @@ def _send(ctx: Context, claimed: Claimed) -> Outcome:
     message = claimed.message
     try:
         outcome = send_with_retries(ctx.gateways[message.channel], message)
-    except SendFailed as failure:
+    except NotAccepted as failure:
         return Outcome(claimed, failure.attempts, failure)
     return Outcome(claimed, outcome.attempts)
 
 
-def _record(ctx: Context, outcomes: list[Outcome]) -> dict[str, str]:
+def _record(ctx: Context, outcomes: list[Outcome], done: Delivered) -> None:
     now = ctx.now()
     sent = [o for o in outcomes if o.failure is None]
     failed = [o for o in outcomes if o.failure is not None and (
@@ -164,15 +170,26 @@ def _record(ctx: Context, outcomes: list[Outcome]) -> dict[str, str]:
                 [{"b_id": o.claimed.message.delivery_id, "b_attempts": o.attempts,
                   "b_error": _reason(o)} for o in paused])
     if failed:
-        _record_failures(ctx, failed)
-    states = {o.claimed.message.delivery_id: "sent" for o in sent}
-    states.update({o.claimed.message.delivery_id: "queued" for o in paused})
-    states.update({o.claimed.message.delivery_id: "failed" for o in failed})
-    return states
+        done.work.add(_record_failures(ctx, failed))
+    done.states.update({o.claimed.message.delivery_id: "sent" for o in sent})
+    done.states.update({o.claimed.message.delivery_id: "queued" for o in paused})
+    done.states.update({o.claimed.message.delivery_id: "failed" for o in failed})
 
 
-def _record_failures(ctx: Context, failed: list[Outcome]) -> None:
-    """Mark the deliveries failed and tell their cases, in one transaction."""
+def _record_failures(ctx: Context, failed: list[Outcome]) -> Work:
+    """Mark the deliveries failed and tell their cases, in one transaction. A case whose
+    decision fails is told again alone, and is stuck after three failures."""
+    told: dict[str, tuple[str, SendFailed]] = {}  # case -> what failed, the event
+    work = on_fresh_facts(lambda: _mark_failed(ctx, failed, told))
+    for case_id, (what_failed, event) in told.items():
+        work.add(retry_alone(what_failed, lambda c=case_id, e=event: _tell_alone(ctx, c, e),
+                             lambda what, c=case_id: _stick(ctx, c, what)))
+    return work
+
+
+def _mark_failed(ctx: Context, failed: list[Outcome],
+                 told: dict[str, tuple[str, SendFailed]]) -> Work:
+    told.clear()
     with ctx.sessions.begin() as session:
         batch = CaseBatch(session, ctx)
         rows = batch.lock(o.claimed.case_id for o in failed)
@@ -183,11 +200,33 @@ def _record_failures(ctx: Context, failed: list[Outcome]) -> None:
                 .values(state="failed", last_error=reason, lease_until=None,
                         attempts=Delivery.attempts + outcome.attempts)).rowcount
             row = rows.get(outcome.claimed.case_id)
-            if changed and row is not None:
-                batch.decide(row, case_from_dict(row.aggregate),
-                             DeliveryFailed(delivery_id, reason))
-        batch.finish()
-    batch.followups.enqueue(ctx)
+            if not changed or row is None:
+                continue
+            event = SendFailed(delivery_id, reason)
+            try:
+                rows[row.id], _ = batch.decide(row, parsed_case(row), event)
+            except DecisionFailed as failure:
+                told[row.id] = (str(failure), event)
+        return batch.finish()
+
+
+def _tell_alone(ctx: Context, case_id: str, event: SendFailed) -> Work | str:
+    with ctx.sessions.begin() as session:
+        batch = CaseBatch(session, ctx)
+        row, _ = lock_case(batch, case_id)
+        try:
+            batch.decide(row, parsed_case(row), event)
+        except DecisionFailed as failure:
+            return str(failure)
+        return batch.finish()
+
+
+def _stick(ctx: Context, case_id: str, what_failed: str) -> Work:
+    with ctx.sessions.begin() as session:
+        batch = CaseBatch(session, ctx)
+        row, case = lock_case(batch, case_id)
+        batch.mark_stuck(row, case, what_failed)
+        return batch.finish()
 
 
 def _reason(outcome: Outcome) -> str:

@@ -10,9 +10,12 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from warn.domain.policy import Policy
+from warn.domain.risk import is_urgent
 from warn.domain.signals import Signal, SignalError, validate_signal
 from warn.service.context import Context
 from warn.store.models import Audit, School, SignalRow
+from warn.work import Work
 
 MAX_BATCH = 1000
 
@@ -35,15 +38,18 @@ Outcome = tuple[list[Accepted], list[Refused]]
 
 
 def ingest(ctx: Context, items: Sequence[object], *, actor: tuple[str, str] | None = None
-           ) -> Outcome:
+           ) -> tuple[Outcome, Work]:
     """Store every valid item; the invalid ones are refused one by one, never the batch.
+    The work: the new signals to process, by lane.
 
     `actor` (name, role) is recorded in the audit table in the same transaction: one
     commit per request, not two."""
-    return ingest_requests(ctx, [(items, actor)])[0]
+    outcomes, work = ingest_requests(ctx, [(items, actor)])
+    return outcomes[0], work
 
 
-def ingest_requests(ctx: Context, requests: Sequence[Request]) -> list[Outcome]:
+def ingest_requests(ctx: Context, requests: Sequence[Request]
+                    ) -> tuple[list[Outcome], Work]:
     """Several requests in one transaction, each answered as if it had come alone after
     those before it (an id sent twice is a duplicate, or a conflict, in the later one)."""
     now = ctx.now()
@@ -63,19 +69,20 @@ def ingest_requests(ctx: Context, requests: Sequence[Request]) -> list[Outcome]:
                 accepted.append(Accepted(index, signal.id, duplicate=True))
             else:
                 refused.append(Refused(index, _conflict(signal.id)))
-        inserted = _insert(session, [s for _, _, s in fresh.values()], now)
+        inserted = _insert(session, [s for _, _, s in fresh.values()], now, ctx.policy)
         _settle_races(session, fresh, inserted, outcomes)
         audit = [_audit_row(actor, now, len(items), len(outcomes[n][1]))
                  for n, (items, actor) in enumerate(requests) if actor is not None]
         if audit:
             session.execute(insert(Audit), audit)
+    work = Work()
     for request, index, signal in fresh.values():
         if signal.id in inserted:
             outcomes[request][0].append(Accepted(index, signal.id, False))
-    if inserted:
-        ctx.dispatcher.process_signals(sorted(inserted))
+            lane = work.urgent_signals if inserted[signal.id] else work.bulk_signals
+            lane.append(signal.id)
     return [(sorted(accepted, key=lambda a: a.index), sorted(refused, key=lambda r: r.index))
-            for accepted, refused in outcomes]
+            for accepted, refused in outcomes], work
 
 
 def _audit_row(actor: tuple[str, str], now: datetime, items: int, refused: int
@@ -115,22 +122,26 @@ def _stored_hashes(session: Session, ids: list[str]) -> dict[str, str]:
     return {signal_id: content_hash for signal_id, content_hash in rows}
 
 
-def _insert(session: Session, signals: list[Signal], now: datetime) -> set[str]:
+def _insert(session: Session, signals: list[Signal], now: datetime, policy: Policy
+            ) -> dict[str, bool]:
+    """Store the signals; returns those actually inserted, each with its urgency."""
     if not signals:
-        return set()
+        return {}
+    urgent = {s.id: is_urgent(s, policy) for s in signals}
     rows = [{"id": s.id, "kind": s.kind, "observed_at": s.observed_at, "received_at": now,
              "msisdn": s.subject.msisdn, "content_hash": s.content_hash(),
-             "payload": s.to_dict(), "state": "received"} for s in signals]
+             "payload": s.to_dict(), "state": "received", "urgent": urgent[s.id]}
+            for s in signals]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # One statement, many parameter sets: SQLAlchemy caches its compiled form and sends the
     # rows as multi-row VALUES ("insertmanyvalues"), with the ids actually inserted back.
     statement = insert(SignalRow).on_conflict_do_nothing(
         index_elements=["id"]).returning(SignalRow.id)
-    return set(session.scalars(statement, rows))
+    return {signal_id: urgent[signal_id] for signal_id in session.scalars(statement, rows)}
 
 
 def _settle_races(session: Session, fresh: dict[str, tuple[int, int, Signal]],
-                  inserted: set[str], outcomes: list[Outcome]) -> None:
+                  inserted: dict[str, bool], outcomes: list[Outcome]) -> None:
     """An id another request stored between our read and our insert: decide it now."""
     lost = [signal_id for signal_id in fresh if signal_id not in inserted]
     stored = _stored_hashes(session, lost)

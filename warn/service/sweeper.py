@@ -1,13 +1,14 @@
-"""The scheduler's loop: fire due timers, and re-drive work a lost broker message left behind.
+"""The scheduler's sweep: claim due timers, and find work a lost broker message left behind.
 
 The database rows are the truth; a broker message is only a hint to act soon. So every
 signal still unprocessed, delivery still queued, or timer claim not finished after a short
 while is handed out again — the handlers are idempotent, so a second hand-out is harmless.
+A sweep returns what it found; the scheduler's loop (workers.scheduler) hands it on.
 """
 
 import logging
-import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -16,6 +17,7 @@ from sqlalchemy import exists, select
 from warn.service.context import Context
 from warn.service.timers import claim_due_timers, release_lost_claims
 from warn.store.models import CaseRow, Delivery, SignalRow
+from warn.work import Work
 
 log = logging.getLogger(__name__)
 REDRIVE_AFTER = timedelta(seconds=5)
@@ -26,37 +28,37 @@ REDRIVE_BACKOFF_S = 15.0
 @dataclass
 class Sweeper:
     ctx: Context
-    interval_s: float = 0.1
     redrive_every_s: float = 1.0
-    _last_redrive: float = 0.0
+    # Seconds for the sweeper's own pacing (never the case clock, which is ctx.now).
+    monotonic: Callable[[], float] = time.monotonic
+    _last_redrive: float = float("-inf")
     # id -> when this sweeper last handed it out again. Under a backlog, work waits longer
     # than REDRIVE_AFTER for no fault of the broker; handing it out every second would only
     # pile duplicate messages in front of new work.
     _handed_out: dict[str, float] = field(default_factory=dict)
 
-    def sweep(self) -> int:
-        """One pass; returns how many timers it handed out."""
-        fired = 0
+    def sweep(self) -> Work:
+        """One pass: the timers it claimed, and the lost work it found (once a second)."""
+        work = Work()
         while True:
             ids = claim_due_timers(self.ctx)
-            if ids:
-                self.ctx.dispatcher.fire_timers(ids)
-                fired += len(ids)
+            work.timers += ids
             if len(ids) < 1000:
                 break
-        if time.monotonic() - self._last_redrive >= self.redrive_every_s:
-            self._last_redrive = time.monotonic()
-            self.redrive()
-        return fired
+        if self.monotonic() - self._last_redrive >= self.redrive_every_s:
+            self._last_redrive = self.monotonic()
+            work.add(self.redrive())
+        return work
 
-    def redrive(self) -> None:
+    def redrive(self) -> Work:
         release_lost_claims(self.ctx)
         now = self.ctx.now()
-        with self.ctx.sessions() as session:
-            signals = list(session.scalars(
-                select(SignalRow.id).where(SignalRow.state == "received",
-                                           SignalRow.received_at < now - REDRIVE_AFTER)
-                .order_by(SignalRow.received_at).limit(REDRIVE_LIMIT)))
+        with self.ctx.reads() as session:
+            received = (select(SignalRow.id).where(SignalRow.state == "received",
+                                                   SignalRow.received_at < now - REDRIVE_AFTER)
+                        .order_by(SignalRow.received_at).limit(REDRIVE_LIMIT))
+            urgent = list(session.scalars(received.where(SignalRow.urgent)))
+            bulk = list(session.scalars(received.where(SignalRow.urgent.is_(False))))
             never_claimed = list(session.scalars(
                 select(Delivery.id).where(Delivery.state == "queued",
                                           Delivery.lease_until.is_(None),
@@ -71,32 +73,22 @@ class Sweeper:
                 .order_by(Delivery.created_at).limit(REDRIVE_LIMIT)).all()
             teams_waiting = session.scalar(select(exists().where(
                 CaseRow.flag_no_team, CaseRow.state == "open")))
-        signals = self._not_recent(signals)
+        work = Work(urgent_signals=self._not_recent(urgent),
+                    bulk_signals=self._not_recent(bulk), assign_teams=bool(teams_waiting))
         lapses = self._not_recent([f"{i}@{lease}" for i, lease in lapsed])
-        deliveries = self._not_recent(never_claimed) + [key.split("@")[0] for key in lapses]
-        if signals:
-            log.info("re-driving %d unprocessed signals", len(signals))
-            self.ctx.dispatcher.process_signals(signals)
-        if deliveries:
-            log.info("re-driving %d queued deliveries", len(deliveries))
-            self.ctx.dispatcher.deliver(deliveries)
-        if teams_waiting:
-            self.ctx.dispatcher.assign_teams()
+        work.deliveries = self._not_recent(never_claimed) + [key.split("@")[0]
+                                                             for key in lapses]
+        if work.urgent_signals or work.bulk_signals:
+            log.info("re-driving %d unprocessed signals",
+                     len(work.urgent_signals) + len(work.bulk_signals))
+        if work.deliveries:
+            log.info("re-driving %d queued deliveries", len(work.deliveries))
+        return work
 
     def _not_recent(self, ids: list[str]) -> list[str]:
-        now = time.monotonic()
+        now = self.monotonic()
         self._handed_out = {k: at for k, at in self._handed_out.items()
                             if now - at < REDRIVE_BACKOFF_S}
         fresh = [i for i in ids if i not in self._handed_out]
         self._handed_out.update(dict.fromkeys(fresh, now))
         return fresh
-
-    def run(self, stop: threading.Event) -> None:
-        """Sweep until `stop` is set; a failing sweep (database down) is logged and retried."""
-        while not stop.is_set():
-            try:
-                self.sweep()
-            except Exception:
-                log.exception("sweep failed; retrying")
-                stop.wait(1.0)
-            stop.wait(self.interval_s)

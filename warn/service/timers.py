@@ -1,15 +1,18 @@
 """Timers live in the database: claimed by the scheduler, fired by a worker in batches."""
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from warn.domain.case import case_from_dict
+from warn.decisions.batch import CaseBatch, lock_case, parsed_case
+from warn.decisions.writes import DecisionFailed
 from warn.domain.events import Tick
-from warn.service.cases import CaseBatch
+from warn.service.containment import on_fresh_facts, retry_alone
 from warn.service.context import Context
 from warn.store.models import Timer
+from warn.work import Work
 
 # A claimed timer whose fire_timers never finished (lost message, dead worker) goes back
 # to pending after this long.
@@ -39,18 +42,43 @@ def release_lost_claims(ctx: Context) -> int:
                                .values(status="pending", claimed_until=None)).rowcount
 
 
-def fire_timers(ctx: Context, timer_ids: Sequence[int]) -> int:
+def fire_timers(ctx: Context, timer_ids: Sequence[int]) -> tuple[int, Work]:
     """Handle whatever is due on the timers' cases; each timer fires at most once.
-    Returns how many fired."""
+    Returns how many fired, and what the cases' decisions left to be done."""
     ids = list(dict.fromkeys(timer_ids))
-    return sum(_fire_batch(ctx, ids[i:i + BATCH]) for i in range(0, len(ids), BATCH))
+    fired, work = 0, Work()
+    for start in range(0, len(ids), BATCH):
+        count, more = _contained(ctx, ids[start:start + BATCH])
+        fired, work = fired + count, work.add(more)
+    return fired, work
 
 
 def fire_timer(ctx: Context, timer_id: int) -> bool:
-    return fire_timers(ctx, [timer_id]) == 1
+    return fire_timers(ctx, [timer_id])[0] == 1
 
 
-def _fire_batch(ctx: Context, timer_ids: list[int]) -> int:
+@dataclass
+class Fired:
+    count: int
+    work: Work
+    # case id -> (what failed, its timers): they stay claimed for the retry alone
+    failed: dict[str, tuple[str, list[int]]] = field(default_factory=dict)
+
+
+def _contained(ctx: Context, timer_ids: list[int]) -> tuple[int, Work]:
+    done = on_fresh_facts(lambda: _fire_batch(ctx, timer_ids))
+    for case_id, (what_failed, timers) in done.failed.items():
+        done.work.add(retry_alone(what_failed, lambda t=timers, c=case_id: _alone(ctx, c, t),
+                                  lambda what, c=case_id, t=timers: _stick(ctx, c, t, what)))
+    return done.count, done.work
+
+
+def _alone(ctx: Context, case_id: str, timer_ids: list[int]) -> Work | str:
+    done = _fire_batch(ctx, timer_ids)
+    return done.failed[case_id][0] if case_id in done.failed else done.work
+
+
+def _fire_batch(ctx: Context, timer_ids: list[int]) -> Fired:
     with ctx.sessions.begin() as session:
         batch = CaseBatch(session, ctx)
         claimed = session.execute(select(Timer.id, Timer.case_id).where(
@@ -60,11 +88,31 @@ def _fire_batch(ctx: Context, timer_ids: list[int]) -> int:
         fired = session.execute(
             update(Timer).where(Timer.id.in_([timer_id for timer_id, _ in claimed]),
                                 Timer.status == "claimed")
-            .values(status="fired").returning(Timer.case_id)).scalars().all()
-        for case_id in sorted(set(fired)):
+            .values(status="fired").returning(Timer.id, Timer.case_id)).all()
+        failed: dict[str, tuple[str, list[int]]] = {}
+        for case_id in sorted({case_id for _, case_id in fired}):
             row = rows.get(case_id)
-            if row is not None:
-                batch.decide(row, case_from_dict(row.aggregate), Tick(), resync_timer=True)
-        batch.finish()
-    batch.followups.enqueue(ctx)
-    return len(fired)
+            if row is None:
+                continue
+            try:
+                batch.decide(row, parsed_case(row), Tick(), resync_timer=True)
+            except DecisionFailed as failure:
+                failed[case_id] = (str(failure), [t for t, c in fired if c == case_id])
+        if failed:
+            # Claimed again, not fired: tried alone next, or released if this worker dies.
+            session.execute(update(Timer).where(
+                Timer.id.in_([t for _, ts in failed.values() for t in ts]))
+                .values(status="claimed", claimed_until=ctx.now() + CLAIM_LEASE))
+        work = batch.finish()
+    return Fired(len(fired) - sum(len(ts) for _, ts in failed.values()), work, failed)
+
+
+def _stick(ctx: Context, case_id: str, timer_ids: list[int], what_failed: str) -> Work:
+    """The case's ladder stops: its timers are done with, and no new one is made."""
+    with ctx.sessions.begin() as session:
+        batch = CaseBatch(session, ctx)
+        row, case = lock_case(batch, case_id)
+        session.execute(update(Timer).where(Timer.id.in_(timer_ids), Timer.status == "claimed")
+                        .values(status="fired"))
+        batch.mark_stuck(row, case, what_failed)
+        return batch.finish()

@@ -94,6 +94,9 @@ class SignalRow(Base):
     payload: Mapped[dict[str, Any]]
     state: Mapped[str] = mapped_column(String(16), default="received")  # received|processed
     case_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    # Known from the signal alone (CONTRACT §6): its case is or will be urgent, so it is
+    # processed on the urgent lane, and re-driven first.
+    urgent: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
 
 
 class CaseRow(Base):
@@ -110,6 +113,7 @@ class CaseRow(Base):
     flag_overdue: Mapped[bool] = mapped_column(default=False)
     flag_no_team: Mapped[bool] = mapped_column(default=False)
     flag_exhausted: Mapped[bool] = mapped_column(default=False)
+    flag_stuck: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     last_signal_at: Mapped[datetime]
@@ -187,6 +191,10 @@ def _partial(name: str, *columns: Any, where: Any, unique: bool = False) -> Inde
 
 
 _partial("ix_signals_received", SignalRow.received_at, where=SignalRow.state == "received")
+# The sweeper re-drives urgent signals first, however many bulk ones wait beside them.
+Index("ix_signals_received_urgent", SignalRow.received_at,
+      postgresql_where=text("state = 'received' AND urgent"),
+      sqlite_where=text("state = 'received' AND urgent = 1"))
 _partial("uq_cases_open_msisdn", CaseRow.msisdn, where=CaseRow.state == "open", unique=True)
 Index("ix_cases_state_opened_at", CaseRow.state, CaseRow.opened_at)
 # SQLite uses a partial index only when the query repeats its predicate as written,

@@ -1,14 +1,11 @@
 """Registering schools, teams and users (the `warn school/team/user` commands)."""
 
-import hashlib
-import hmac
 import secrets
-import time
-from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete
 
 from warn.service.context import Context
+from warn.service.tokens import forget_trusted_tokens, hash_token
 from warn.store.models import School, Team, User, WebSession
 
 ROLES = ("feed", "officer", "liaison", "team", "admin")
@@ -16,10 +13,6 @@ ROLES = ("feed", "officer", "liaison", "team", "admin")
 
 class AdminError(ValueError):
     """A registration that cannot be made as asked; the message says why."""
-
-
-def hash_token(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
 
 
 def add_school(ctx: Context, school_id: str, name: str, district: str) -> None:
@@ -36,7 +29,7 @@ def add_team(ctx: Context, team_id: str, district: str, capacity: int = 1) -> No
         team = session.get(Team, team_id) or Team(id=team_id)
         team.district, team.capacity = district, capacity
         session.add(team)
-    ctx.dispatcher.assign_teams()
+    # A case waiting for a team gets the new one from the scheduler's next sweep.
 
 
 def add_user(ctx: Context, name: str, role: str, *, school: str | None = None,
@@ -67,7 +60,8 @@ def _check_user(role: str, school: str | None, team: str | None) -> None:
 
 def disable_user(ctx: Context, name: str) -> None:
     """Revoke the user: its console sessions and, in this process, its API token stop
-    working at once; other server processes refuse the token within TOKEN_TRUST_S."""
+    working at once; other server processes refuse the token within their token trust
+    (warn.service.tokens.TOKEN_TRUST_S)."""
     with ctx.sessions.begin() as session:
         user = session.get(User, name)
         if user is None:
@@ -75,50 +69,4 @@ def disable_user(ctx: Context, name: str) -> None:
         user.disabled = True
         # Its console sign-ins end with it, in the same transaction.
         session.execute(delete(WebSession).where(WebSession.user_name == name))
-    _trusted.clear()
-
-
-@dataclass(frozen=True)
-class TokenHolder:
-    """Who holds an API token: what a request is allowed by."""
-
-    name: str
-    role: str
-    school: str | None
-    district: str | None
-    team: str | None
-
-
-# Every request checks its token, and a database round trip with its pooled connection
-# costs more than the rest of a small request's work. So a token that checked out is
-# trusted for TOKEN_TRUST_S. Disabling a user forgets its tokens at once in this process;
-# other processes (servers, while `warn user disable` runs elsewhere) within that time.
-TOKEN_TRUST_S = 1.0
-_trusted: dict[str, tuple[float, TokenHolder]] = {}
-
-
-def trusted_holder(token: str) -> TokenHolder | None:
-    """The holder of a token that checked out less than TOKEN_TRUST_S ago, if any."""
-    kept = _trusted.get(hash_token(token))
-    if kept is not None and time.monotonic() - kept[0] < TOKEN_TRUST_S:
-        return kept[1]
-    return None
-
-
-def user_for_token(ctx: Context, token: str) -> TokenHolder | None:
-    """The enabled user holding this token. The lookup is by hash, and the stored hash is
-    compared again in constant time so that timing tells nothing about near misses."""
-    trusted = trusted_holder(token)
-    if trusted is not None:
-        return trusted
-    digest = hash_token(token)
-    with ctx.sessions() as session:
-        user = session.scalars(select(User).where(User.token_hash == digest)).one_or_none()
-    if user is None or user.disabled or not hmac.compare_digest(user.token_hash, digest):
-        _trusted.pop(digest, None)
-        return None
-    holder = TokenHolder(user.name, user.role, user.school, user.district, user.team)
-    if len(_trusted) > 10_000:  # tokens are few; this only bounds a flood of valid ones
-        _trusted.clear()
-    _trusted[digest] = (time.monotonic(), holder)
-    return holder
+    forget_trusted_tokens()

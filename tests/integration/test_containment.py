@@ -1,0 +1,147 @@
+"""One case never holds back another (CONTRACT §6), on each database: a decision that fails
+for one case is tried again alone, the rest of its batch commits, and after three failures
+the case is stuck, its officers paged, its timeline saying what failed, its timer gone."""
+
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+import warn.decisions.batch as batch_module
+import warn.decisions.bodies as bodies_module
+from tests.integration.service_harness import Room
+from warn.domain.case import Case
+from warn.domain.events import Event, Rejected, SignalArrived, Tick
+from warn.service import actions
+from warn.service.ingest import ingest
+from warn.store.models import SignalRow, TimelineEntry
+
+POISONED = "+8613800000666"
+
+
+def _numbers(count: int) -> list[str]:
+    return [f"+86138000001{n:02d}" for n in range(count)]
+
+
+def _failing_for(msisdn: str, event_type: type, monkeypatch: pytest.MonkeyPatch
+                 ) -> Counter[str]:
+    """Deciding `event_type` for the number's case raises; returns the tries per number."""
+    tries: Counter[str] = Counter()
+    real: Callable[..., Any] = batch_module.decide
+
+    def decide(case: Case, event: Event, *args: Any) -> Any:
+        if isinstance(event, event_type):
+            tries[case.subject.msisdn] += 1
+            if case.subject.msisdn == msisdn:
+                raise RuntimeError(f"injected for {msisdn}")  # personal data: never shown
+        return real(case, event, *args)
+
+    monkeypatch.setattr(batch_module, "decide", decide)
+    return tries
+
+
+def _ingest_together(room: Room, numbers: list[str], kind: str = "scam_sms",
+                     **attributes: Any) -> None:
+    items = [{"id": f"s-{n}", "kind": kind, "observed_at": room.now.isoformat(),
+              "subject": {"msisdn": n, "district": "wanzhou"},
+              "attributes": attributes or {"sender": "10690000"}} for n in numbers]
+    (accepted, refused), work = ingest(room.ctx, items)
+    assert len(accepted) == len(numbers) and not refused
+    room.runtime.run_now(work)
+
+
+def _case_of(room: Room, msisdn: str) -> str:
+    with room.ctx.reads() as session:
+        case_id = session.scalar(select(SignalRow.case_id).where(
+            SignalRow.id == f"s-{msisdn}", SignalRow.state == "processed"))
+    assert case_id is not None, f"the signal of {msisdn} was never processed"
+    return case_id
+
+
+def _details(room: Room, case_id: str, kind: str) -> list[str]:
+    with room.ctx.reads() as session:
+        return list(session.scalars(select(TimelineEntry.detail).where(
+            TimelineEntry.case_id == case_id, TimelineEntry.type == kind)))
+
+
+def test_a_failing_signal_leaves_the_rest_of_its_batch_alone_and_is_stuck_after_three(
+        room: Room, monkeypatch: pytest.MonkeyPatch) -> None:
+    tries = _failing_for(POISONED, SignalArrived, monkeypatch)
+    others = _numbers(5)
+    _ingest_together(room, [*others[:2], POISONED, *others[2:]])
+    assert tries[POISONED] == 3
+    assert all(tries[n] == 1 for n in others)  # decided once, in the batch
+    warned = {line["recipient"] for line in room.gateway_log()
+              if line["channel"] == "flash_sms"}
+    assert warned == set(others)
+    stuck = _case_of(room, POISONED)
+    row = room.row(stuck)
+    assert row.flag_stuck and row.state == "open"
+    assert room.case(stuck).signal_ids == [f"s-{POISONED}"]  # the officer sees the signal
+    assert _details(room, stuck, "stuck") == [
+        "deciding SignalArrived failed (RuntimeError); the ladder waits for an officer"]
+    pages = [line for line in room.gateway_log() if line["channel"] == "duty_page"]
+    assert [page["recipient"] for page in pages] == ["cui"]
+    assert POISONED not in str(_details(room, stuck, "stuck"))
+    assert room.pending_timers(stuck) == []
+
+
+def test_a_failing_timer_leaves_the_other_cases_going_and_stops_being_claimed(
+        room: Room, monkeypatch: pytest.MonkeyPatch) -> None:
+    numbers = [*_numbers(3), POISONED]
+    _ingest_together(room, numbers, "scam_site_visit", url="http://scam.example/x")
+    tries = _failing_for(POISONED, Tick, monkeypatch)
+    room.advance(minutes=10)  # every medium case's first stage runs out together
+    assert tries[POISONED] == 3
+    for number in numbers[:3]:
+        case = room.case(_case_of(room, number))
+        assert [s.state for s in case.stages[:2]] == ["passed", "skipped"], number
+        assert case.stages[2].state == "awaiting_confirmation"
+    stuck = _case_of(room, POISONED)
+    assert room.row(stuck).flag_stuck
+    assert room.case(stuck).stages[0].state == "active"  # where the ladder stopped
+    assert room.pending_timers(stuck) == []
+    assert _details(room, stuck, "stuck") == [
+        "deciding Tick failed (RuntimeError); the ladder waits for an officer"]
+    before = tries[POISONED]
+    room.advance(hours=3)  # no timer of the stuck case comes back
+    assert tries[POISONED] == before
+
+
+def test_a_message_that_cannot_be_rendered_is_a_stuck_case_not_a_stuck_batch(
+        room: Room, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = bodies_module.render_message
+
+    def render(channel: str, context: Any) -> str:
+        if channel == "flash_sms" and context.msisdn == POISONED:
+            raise OverflowError("int too large")
+        return real(channel, context)
+
+    monkeypatch.setattr(bodies_module, "render_message", render)
+    _ingest_together(room, [POISONED, *_numbers(2)])
+    stuck = _case_of(room, POISONED)
+    assert _details(room, stuck, "stuck") == [
+        "rendering the flash_sms message failed (OverflowError); the ladder waits for an "
+        "officer"]
+    assert {line["recipient"] for line in room.gateway_log()
+            if line["channel"] == "flash_sms"} == set(_numbers(2))
+
+
+def test_a_stuck_case_waits_for_an_officer_and_an_outcome_resolves_it(
+        room: Room, monkeypatch: pytest.MonkeyPatch) -> None:
+    with monkeypatch.context() as patch:
+        _failing_for(POISONED, SignalArrived, patch)
+        _ingest_together(room, [POISONED])
+    stuck = _case_of(room, POISONED)
+    with pytest.raises(Rejected):
+        actions.escalate(room.ctx, stuck, "cui", None)
+    again = {"id": "s-again", "kind": "scam_sms", "observed_at": room.now.isoformat(),
+             "subject": {"msisdn": POISONED}, "attributes": {"sender": "10690000"}}
+    (_, refused), work = ingest(room.ctx, [again])
+    room.runtime.run_now(work)
+    assert not refused and room.case(stuck).signal_ids[-1] == "s-again"  # kept with it
+    after, _ = actions.record_outcome(room.ctx, stuck, "false_positive", "cui", "checked")
+    assert (after.state, after.outcome, after.stuck) == ("resolved", "false_positive", None)
+    assert not room.row(stuck).flag_stuck
