@@ -61,6 +61,7 @@ def install(runtime: Runtime) -> Runtime:
     return runtime
 
 
-def current() -> Runtime:
-    """This process's runtime; a worker process that was not given one builds its own."""
-    return _current or install(build(settings_from_env()))
+def current(*, coalesce: bool = False) -> Runtime:
+    """This process's runtime; a process that was not given one builds its own from the
+    settings (`coalesce` as for `build`)."""
+    return _current or install(build(settings_from_env(), coalesce=coalesce))

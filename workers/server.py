@@ -5,11 +5,10 @@ share one broker message."""
 from fastapi import FastAPI
 
 from warn.api.app import create_app
-from warn.config import settings_from_env
-from workers import runtime
+from workers.runtime import current
 
 
 def create_server_app() -> FastAPI:
-    current = runtime._current or runtime.install(
-        runtime.build(settings_from_env(), coalesce=True))
-    return create_app(lambda: current.ctx, hand_off=current.hand_off)
+    # Embedded: the runtime `warn serve` installed, its worker threads beside it.
+    runtime = current(coalesce=True)
+    return create_app(lambda: runtime.ctx, hand_off=runtime.hand_off)

@@ -6,23 +6,38 @@ process's runtime, and the inline runner of the demo and the tests calls it with
 """
 
 from collections.abc import Callable
+from typing import Any
 
 from warn.service import delivering, processing, teams, timers
+from warn.service.context import Context
 from warn.work import Work
 from workers.app import celery_app
 from workers.lanes import ASSIGN_TEAMS, DELIVER, FIRE_TIMERS, PROCESS_SIGNALS
 from workers.runtime import Runtime, current
 
-_USE_CASES: dict[str, Callable[[Runtime, list[object]], Work]] = {
-    PROCESS_SIGNALS: lambda rt, ids: processing.process_signals(rt.ctx, ids),  # type: ignore[arg-type]
-    DELIVER: lambda rt, ids: delivering.deliver_many(rt.ctx, ids).work,  # type: ignore[arg-type]
-    FIRE_TIMERS: lambda rt, ids: timers.fire_timers(rt.ctx, ids)[1],  # type: ignore[arg-type]
-    ASSIGN_TEAMS: lambda rt, _ids: teams.assign_waiting_teams(rt.ctx)[1],
-}
+
+def _process(ctx: Context, ids: list[Any]) -> Work:
+    return processing.process_signals(ctx, ids)
 
 
-def run(runtime: Runtime, task: str, ids: list[object]) -> None:
-    runtime.carry_out(_USE_CASES[task](runtime, ids))
+def _deliver(ctx: Context, ids: list[Any]) -> Work:
+    return delivering.deliver_many(ctx, ids).work
+
+
+def _fire(ctx: Context, ids: list[Any]) -> Work:
+    return timers.fire_timers(ctx, ids)[1]
+
+
+def _assign(ctx: Context, _ids: list[Any]) -> Work:
+    return teams.assign_waiting_teams(ctx)[1]
+
+
+_USE_CASES: dict[str, Callable[[Context, list[Any]], Work]] = {
+    PROCESS_SIGNALS: _process, DELIVER: _deliver, FIRE_TIMERS: _fire, ASSIGN_TEAMS: _assign}
+
+
+def run(runtime: Runtime, task: str, ids: list[Any]) -> None:
+    runtime.carry_out(_USE_CASES[task](runtime.ctx, ids))
 
 
 @celery_app.task(name=PROCESS_SIGNALS)

@@ -12,6 +12,7 @@ from sqlalchemy import select
 import warn.decisions.batch as batch_module
 import warn.decisions.bodies as bodies_module
 from tests.integration.service_harness import Room
+from warn.decisions.writes import Writer
 from warn.domain.case import Case
 from warn.domain.events import Event, Rejected, SignalArrived, Tick
 from warn.service import actions
@@ -145,3 +146,26 @@ def test_a_stuck_case_waits_for_an_officer_and_an_outcome_resolves_it(
     after, _ = actions.record_outcome(room.ctx, stuck, "false_positive", "cui", "checked")
     assert (after.state, after.outcome, after.stuck) == ("resolved", "false_positive", None)
     assert not room.row(stuck).flag_stuck
+
+
+def test_a_write_that_fails_the_whole_batch_is_retried_case_by_case(
+        room: Room, monkeypatch: pytest.MonkeyPatch) -> None:
+    numbers = [*_numbers(3), POISONED]
+    _ingest_together(room, numbers, "scam_site_visit", url="http://scam.example/x")
+    poisoned = _case_of(room, POISONED)
+    real = Writer.flush
+
+    def flush(writer: Writer) -> None:
+        changed = writer._changed_cases.get(poisoned)
+        if changed is not None and not changed["flag_stuck"]:
+            raise RuntimeError("a row the store refuses")  # fails the whole transaction
+        real(writer)
+
+    monkeypatch.setattr(Writer, "flush", flush)
+    room.advance(minutes=10)
+    for number in numbers[:3]:
+        assert room.case(_case_of(room, number)).stages[2].state == "awaiting_confirmation"
+    assert room.row(poisoned).flag_stuck
+    assert _details(room, poisoned, "stuck") == [
+        "writing the decision failed (RuntimeError); the ladder waits for an officer"]
+    assert room.pending_timers(poisoned) == []

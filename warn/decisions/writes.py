@@ -85,7 +85,7 @@ class Writer:
         if fresh:
             self._fresh_cases.add(case.id)
         self._stage_case(case, values)
-        staged.into(self)
+        self._stage_effects(staged)
         if case.id in self._timers or resync_timer or before is None or (
                 next_deadline(before) != due):
             self._timers[case.id] = due
@@ -100,6 +100,24 @@ class Writer:
                                         "opened_at": case.opened_at, **values}
         else:
             self._changed_cases[case.id] = values
+
+    def _stage_effects(self, staged: "_Staged") -> None:
+        case_id = staged.case.id
+        for index, values in enumerate(staged.deliveries):
+            if index == staged.cancel_before:
+                self._cancelled[case_id] = []
+            self._deliveries.append(values)
+            self.new_deliveries.append(values["id"])
+            if values["channel"] == "mobile_team":
+                self.teams_sent.append(values["recipient"])
+            # Deliveries made after the case resolved (a page that the ladder ran out, say)
+            # must still go out: only those made before are cancelled.
+            if case_id in self._cancelled:
+                self._cancelled[case_id].append(values["id"])
+        if staged.cancel_before == len(staged.deliveries):
+            self._cancelled[case_id] = []
+        self._timeline.extend(staged.timeline)
+        self._closed_dispatches.extend(staged.closed)
 
     def flush(self) -> None:
         """Write what the decisions so far made; the batch may go on deciding after it."""
@@ -200,24 +218,6 @@ class _Staged:
             self.closed.append(effect.delivery_id)
         elif isinstance(effect, CancelQueued):
             self.cancel_before = len(self.deliveries)
-
-    def into(self, writer: "Writer") -> None:
-        case_id = self.case.id
-        for index, values in enumerate(self.deliveries):
-            if index == self.cancel_before:
-                writer._cancelled[case_id] = []
-            writer._deliveries.append(values)
-            writer.new_deliveries.append(values["id"])
-            if values["channel"] == "mobile_team":
-                writer.teams_sent.append(values["recipient"])
-            # Deliveries made after the case resolved (a page that the ladder ran out, say)
-            # must still go out: only those made before are cancelled.
-            if case_id in writer._cancelled:
-                writer._cancelled[case_id].append(values["id"])
-        if self.cancel_before == len(self.deliveries):
-            writer._cancelled[case_id] = []
-        writer._timeline.extend(self.timeline)
-        writer._closed_dispatches.extend(self.closed)
 
 
 def _delivery_values(case: Case, send: Send, body: str, now: datetime) -> dict[str, Any]:

@@ -33,7 +33,6 @@ BATCH = 100
 @dataclass
 class Processed:
     work: Work
-    cases: dict[str, str]  # signal id -> its case
     failed: dict[str, str] = field(default_factory=dict)  # signal id -> what failed
 
 
@@ -61,7 +60,7 @@ def _contained(ctx: Context, chunk: list[str]) -> Work:
             # The batch's writes failed together (another worker opened a case for one of
             # these numbers at the same moment, say): each signal again, on its own.
             return Work.of(_contained(ctx, [signal_id]) for signal_id in chunk)
-        done = Processed(Work(), {}, {chunk[0]: describe(error)})
+        done = Processed(Work(), {chunk[0]: describe(error)})
     for signal_id, what_failed in done.failed.items():
         done.work.add(retry_alone(what_failed, lambda s=signal_id: _alone(ctx, s),
                                   lambda what, s=signal_id: _stick(ctx, s, what)))
@@ -77,7 +76,6 @@ def _process_batch(ctx: Context, signal_ids: list[str]) -> Processed:
     failed: dict[str, str] = {}
     with ctx.sessions.begin() as session:
         rows = _lock_received(session, signal_ids)
-        done = {row.id: row.case_id for row in rows if row.state == "processed"}
         fresh = [(row, signal_from_dict(row.payload)) for row in rows
                  if row.state == "received"]
         batch = CaseBatch(session, ctx)
@@ -93,9 +91,8 @@ def _process_batch(ctx: Context, signal_ids: list[str]) -> Processed:
                 failed[row.id] = str(failure)
                 continue
             row.state = "processed"
-            done[row.id] = row.case_id
         work = batch.finish()
-    return Processed(work, {k: v for k, v in done.items() if v is not None}, failed)
+    return Processed(work, failed)
 
 
 def _lock_received(session: Session, signal_ids: list[str]) -> list[SignalRow]:

@@ -9,7 +9,7 @@ from sqlalchemy import select, update
 from warn.decisions.batch import CaseBatch, lock_case, parsed_case
 from warn.decisions.writes import DecisionFailed
 from warn.domain.events import Tick
-from warn.service.containment import on_fresh_facts, retry_alone
+from warn.service.containment import STORE_TROUBLE, describe, on_fresh_facts, retry_alone
 from warn.service.context import Context
 from warn.store.models import Timer
 from warn.work import Work
@@ -66,11 +66,29 @@ class Fired:
 
 
 def _contained(ctx: Context, timer_ids: list[int]) -> tuple[int, Work]:
-    done = on_fresh_facts(lambda: _fire_batch(ctx, timer_ids))
+    try:
+        done = on_fresh_facts(lambda: _fire_batch(ctx, timer_ids))
+    except STORE_TROUBLE:
+        raise
+    except Exception as error:
+        if len(timer_ids) > 1:
+            # The batch's writes failed together: each timer again, on its own.
+            parts = [_contained(ctx, [timer_id]) for timer_id in timer_ids]
+            return sum(count for count, _ in parts), Work.of(work for _, work in parts)
+        case_id = _case_of(ctx, timer_ids[0])
+        if case_id is None:
+            raise
+        done = Fired(0, Work(), {case_id: (describe(error), timer_ids)})
     for case_id, (what_failed, timers) in done.failed.items():
         done.work.add(retry_alone(what_failed, lambda t=timers, c=case_id: _alone(ctx, c, t),
                                   lambda what, c=case_id, t=timers: _stick(ctx, c, t, what)))
     return done.count, done.work
+
+
+def _case_of(ctx: Context, timer_id: int) -> str | None:
+    with ctx.reads() as session:
+        return session.scalar(select(Timer.case_id).where(Timer.id == timer_id,
+                                                          Timer.status == "claimed"))
 
 
 def _alone(ctx: Context, case_id: str, timer_ids: list[int]) -> Work | str:
