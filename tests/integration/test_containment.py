@@ -80,6 +80,7 @@ def test_a_failing_signal_leaves_the_rest_of_its_batch_alone_and_is_stuck_after_
     stuck = _case_of(room, POISONED)
     row = room.row(stuck)
     assert row.flag_stuck and row.state == "open"
+    assert (row.tier, row.score) == ("low", 30)  # scored as the signal would have been
     assert room.case(stuck).signal_ids == [f"s-{POISONED}"]  # the officer sees the signal
     assert _details(room, stuck, "stuck") == [
         "deciding SignalArrived failed (RuntimeError); the ladder waits for an officer"]

@@ -92,3 +92,13 @@ def test_an_officers_outcome_resolves_a_stuck_case_and_clears_the_flag() -> None
                          at(m=5), d)
     assert (case.state, case.outcome, case.stuck) == ("resolved", "false_positive", None)
     assert flags(case) == [] and [n.type for n in notes(effects)][-1] == "resolved"
+
+
+def test_a_stuck_signal_lifts_its_case_as_it_would_have() -> None:
+    d = FakeDirectory()
+    signal = make_signal("s1", "transfer_attempt")
+    fresh = open_case("case-9", signal, POLICY, at())
+    case, _ = mark_stuck(fresh, WHAT, at(), d.facts(), signal, score=95)
+    assert (case.tier, case.score) == ("high", 95)
+    unscored, _ = mark_stuck(fresh, WHAT, at(), d.facts(), signal)
+    assert unscored.tier == "low"  # scoring it was what failed: nothing to go on

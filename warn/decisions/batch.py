@@ -95,12 +95,13 @@ class CaseBatch:
         return row, after
 
     def mark_stuck(self, row: CaseRef | None, case: Case, what_failed: str,
-                   signal: Signal | None = None) -> tuple[CaseRef, Case]:
+                   signal: Signal | None = None, score: int | None = None
+                   ) -> tuple[CaseRef, Case]:
         """Stop the case's ladder and page its officers: deciding for it failed each time."""
         now = self.ctx.now()
         self.load_facts([case.subject.msisdn], [case.subject.school])
         assert self.book is not None
-        after, effects = mark_stuck(case, what_failed, now, self.book.facts, signal)
+        after, effects = mark_stuck(case, what_failed, now, self.book.facts, signal, score)
         row = self.writer.save(row, case if row is not None else None, after, effects, now,
                                resync_timer=True)
         return row, after

@@ -69,18 +69,30 @@ def decide(case: Case, event: Event, now: datetime,
 
 
 def mark_stuck(case: Case, what_failed: str, now: datetime, facts: Facts,
-               signal: Signal | None = None) -> tuple[Case, list[Effect]]:
+               signal: Signal | None = None, score: int | None = None
+               ) -> tuple[Case, list[Effect]]:
     """Deciding for the case failed every time it was tried: stop its ladder where it is,
     page its officers, and say what failed. `signal`: the signal that could not be taken,
-    kept with the case so that the officer sees it."""
+    kept with the case so that the officer sees it; with its `score` (when scoring it did
+    not fail) the case's tier rises as the signal would have raised it, so that a stuck
+    transfer attempt stands with the urgent cases in the duty room's queue."""
     run = ladder.Run(copy_case(case), now, facts)
     if signal is not None:
         run.case.signal_ids.append(signal.id)
         run.case.last_signal_at = now
+    if signal is not None and score is not None:
+        _raise_score(run.case, signal.kind, score)
     run.case.stuck = what_failed
     run.note("stuck", f"{what_failed}; the ladder waits for an officer")
     run.page_officers(run.case.current if run.case.current is not None else 0, "stuck")
     return run.case, run.effects
+
+
+def _raise_score(case: Case, kind: str, score: int) -> None:
+    case.kind_scores[kind] = max(score, case.kind_scores.get(kind, 0))
+    case.score, tier = case_score(case.kind_scores.items(), case.policy)
+    if TIERS.index(tier) > TIERS.index(case.tier):
+        case.tier = tier
 
 
 def _while_stuck(run: ladder.Run, event: Event) -> None:

@@ -129,6 +129,13 @@ def _score(signal: Signal, case: Case) -> int:
         raise DecisionFailed(f"scoring the signal failed ({type(error).__name__})") from error
 
 
+def _score_if_it_can(signal: Signal, case: Case) -> int | None:
+    try:
+        return signal_score(signal, case.policy)
+    except Exception:  # what failed may be the scoring itself: the case stays as it is
+        return None
+
+
 def _stick(ctx: Context, signal_id: str, what_failed: str) -> Work:
     """The signal could not be taken: it joins its number's open case, or a new one, and
     that case is stuck, waiting for an officer."""
@@ -142,11 +149,13 @@ def _stick(ctx: Context, signal_id: str, what_failed: str) -> Work:
         if current is not None:
             # Should even reading the stored case fail, the error reaches the worker's log
             # and the sweeper hands the signal out again later.
-            _, case = batch.mark_stuck(current, case_from_dict(current.aggregate),
-                                       what_failed, signal)
+            stored = case_from_dict(current.aggregate)
+            _, case = batch.mark_stuck(current, stored, what_failed, signal,
+                                       _score_if_it_can(signal, stored))
         else:
             fresh = open_case(uuid.uuid4().hex[:16], signal, ctx.policy, ctx.now())
-            _, case = batch.mark_stuck(None, fresh, what_failed, signal)
+            _, case = batch.mark_stuck(None, fresh, what_failed, signal,
+                                       _score_if_it_can(signal, fresh))
         row.state, row.case_id = "processed", case.id
         return batch.finish()
 
