@@ -4,6 +4,7 @@ Every time in these tests is `T0` plus an explicit offset (`at(m=10)`), so each 
 CONTRACT §4 can be read off the test with its clock.
 """
 
+import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -137,6 +138,17 @@ def raw_signal(**overrides: Any) -> dict[str, Any]:
                        "fraud_type": "impersonating_police"},
     }
     data.update(overrides)
+    return data
+
+
+def with_value(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
+    """A copy of `data` with the value at `dotted` (e.g. "subject.msisdn") replaced."""
+    data = copy.deepcopy(data)
+    *parents, last = dotted.split(".")
+    target = data
+    for key in parents:
+        target = target[key]
+    target[last] = value
     return data
 
 

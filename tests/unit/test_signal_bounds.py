@@ -4,13 +4,13 @@ value at its bound and just past it, each forbidden character in each kind of fi
 Self-contained (no domain_fakes): a valid signal is built here, observed exactly at `NOW`.
 """
 
-import copy
 import json
 import re
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from domain_fakes import with_value
 
 from warn.api.signal_doc import PLAIN
 from warn.domain.signals import (
@@ -44,16 +44,6 @@ def transfer(amount: object) -> dict[str, Any]:
     raw["kind"] = "transfer_attempt"
     raw["attributes"] = {"account": "6222020200112233", "amount_cny": amount}
     return raw
-
-
-def with_value(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
-    data = copy.deepcopy(data)
-    *parents, last = dotted.split(".")
-    target = data
-    for key in parents:
-        target = target[key]
-    target[last] = value
-    return data
 
 
 def refused(raw: object) -> SignalError:

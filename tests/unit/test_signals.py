@@ -8,7 +8,7 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from domain_fakes import DEFAULT_ATTRIBUTES, MSISDN, T0, raw_signal
+from domain_fakes import DEFAULT_ATTRIBUTES, MSISDN, T0, raw_signal, with_value
 
 from warn.domain.signals import SIGNAL_KINDS, SignalError, signal_from_dict, validate_signal
 
@@ -21,16 +21,6 @@ def without(data: dict[str, Any], dotted: str) -> dict[str, Any]:
     for key in parents:
         target = target[key]
     del target[last]
-    return data
-
-
-def with_value(data: dict[str, Any], dotted: str, value: Any) -> dict[str, Any]:
-    data = copy.deepcopy(data)
-    *parents, last = dotted.split(".")
-    target = data
-    for key in parents:
-        target = target[key]
-    target[last] = value
     return data
 
 

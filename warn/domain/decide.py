@@ -106,15 +106,8 @@ def _while_stuck(run: ladder.Run, event: Event) -> None:
         run.case.last_signal_at = run.now
         run.note("signal", f"{event.signal.kind} {event.signal.id} kept with the stuck case",
                  "feed")
-    elif isinstance(event, ResultReported):
-        delivery = _delivery_for_result(run.case, event)
-        delivery.results.append(event.result)
-        run.note("result", f"{delivery.channel} {delivery.id}: {event.result} (case "
-                 f"stuck){_note_suffix(event.note)}", event.actor)
-    elif isinstance(event, SendFailed):
-        _mark_failed(run, event)
-    elif not isinstance(event, Tick | TeamFreed):
-        raise Rejected("the case is stuck: record an outcome to resolve it")
+    else:
+        _record_only(run, event, "stuck", "the case is stuck: record an outcome to resolve it")
 
 
 def _resolved(case: Case) -> bool:
@@ -128,15 +121,21 @@ _CATCH_UP_FIRST = (SignalArrived, ResultReported, SendFailed)
 
 def _after_resolution(run: ladder.Run, event: Event) -> None:
     """A resolved case is never reopened: results are still recorded, nothing else moves."""
+    _record_only(run, event, "already resolved", "the case is already resolved")
+
+
+def _record_only(run: ladder.Run, event: Event, state: str, refusal: str) -> None:
+    """Results and failed sends are recorded; the clock and freed teams change nothing;
+    anything else is refused with `refusal`."""
     if isinstance(event, ResultReported):
         delivery = _delivery_for_result(run.case, event)
         delivery.results.append(event.result)
-        run.note("result", f"{delivery.channel} {delivery.id}: {event.result} (case already "
-                 f"resolved){_note_suffix(event.note)}", event.actor)
+        run.note("result", f"{delivery.channel} {delivery.id}: {event.result} (case "
+                 f"{state}){_note_suffix(event.note)}", event.actor)
     elif isinstance(event, SendFailed):
         _mark_failed(run, event)
     elif not isinstance(event, Tick | TeamFreed):
-        raise Rejected("the case is already resolved")
+        raise Rejected(refusal)
 
 
 def _on_signal(run: ladder.Run, event: SignalArrived) -> None:
