@@ -11,6 +11,8 @@ from sqlalchemy import select
 
 import warn.decisions.batch as batch_module
 import warn.decisions.bodies as bodies_module
+from tests.integration.api_harness import Api
+from tests.integration.api_harness import api as api  # the fixture
 from tests.integration.service_harness import Room
 from warn.decisions.writes import Writer
 from warn.domain.case import Case
@@ -170,3 +172,13 @@ def test_a_write_that_fails_the_whole_batch_is_retried_case_by_case(
     assert _details(room, poisoned, "stuck") == [
         "writing the decision failed (RuntimeError); the ladder waits for an officer"]
     assert room.pending_timers(poisoned) == []
+
+
+def test_the_api_shows_a_stuck_case_flagged_and_finds_it_by_its_flag(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    _failing_for(POISONED, SignalArrived, monkeypatch)
+    stuck = api.open_case("scam_sms", msisdn=POISONED)
+    fine = api.open_case("scam_sms", msisdn=_numbers(1)[0])
+    assert "stuck" in api.case(stuck)["flags"] and "stuck" not in api.case(fine)["flags"]
+    found = api.get("root", "/v1/cases", flag="stuck").json()["items"]
+    assert [case["id"] for case in found] == [stuck]

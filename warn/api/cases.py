@@ -26,7 +26,7 @@ from warn.service.context import Context
 from warn.work import HandOff
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
-Flag = Literal["awaiting_confirmation", "overdue", "no_team", "exhausted"]
+Flag = Literal["awaiting_confirmation", "overdue", "no_team", "exhausted", "stuck"]
 _READ_ERRORS = errors(401, 403, 404, 503)
 _ACT_ERRORS = errors(401, 403, 404, 409, 422, 503)
 

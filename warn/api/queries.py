@@ -16,7 +16,8 @@ from warn.api.scope import case_scope
 from warn.store.models import CaseRow, Delivery, DeliveryResult, SignalRow, TimelineEntry
 
 FLAG_COLUMNS = {"awaiting_confirmation": CaseRow.flag_awaiting, "overdue": CaseRow.flag_overdue,
-                "no_team": CaseRow.flag_no_team, "exhausted": CaseRow.flag_exhausted}
+                "no_team": CaseRow.flag_no_team, "exhausted": CaseRow.flag_exhausted,
+                "stuck": CaseRow.flag_stuck}
 
 
 @dataclass(frozen=True)

@@ -19,13 +19,14 @@ RECENT_LIMIT = 12
 
 def _urgency() -> list[ColumnElement[int]]:
     """Overdue confirmations, then other confirmations; then tier; then cases that need a
-    person (no team free, ladder exhausted) before those the ladder still runs by itself."""
+    person (no team free, ladder exhausted, stuck) before those the ladder still runs by
+    itself."""
     asking = case((CaseRow.flag_overdue.is_(True), 0), (CaseRow.flag_awaiting.is_(True), 1),
                   else_=2)
     tier = case({"high": 0, "medium": 1}, value=CaseRow.tier, else_=2)
-    stuck = case((or_(CaseRow.flag_no_team.is_(True), CaseRow.flag_exhausted.is_(True)), 0),
-                 else_=1)
-    return [asking, tier, stuck]
+    needs_person = case((or_(CaseRow.flag_no_team.is_(True), CaseRow.flag_exhausted.is_(True),
+                             CaseRow.flag_stuck.is_(True)), 0), else_=1)
+    return [asking, tier, needs_person]
 
 
 def queue_keys(session: Session, user: Principal, limit: int = QUEUE_LIMIT) -> Keys:
