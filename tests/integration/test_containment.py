@@ -13,6 +13,7 @@ import warn.decisions.batch as batch_module
 import warn.decisions.bodies as bodies_module
 from tests.integration.api_harness import Api
 from tests.integration.api_harness import api as api  # the fixture
+from tests.integration.console_harness import case_order, person
 from tests.integration.service_harness import Room
 from warn.decisions.writes import Writer
 from warn.domain.case import Case
@@ -182,3 +183,17 @@ def test_the_api_shows_a_stuck_case_flagged_and_finds_it_by_its_flag(
     assert "stuck" in api.case(stuck)["flags"] and "stuck" not in api.case(fine)["flags"]
     found = api.get("root", "/v1/cases", flag="stuck").json()["items"]
     assert [case["id"] for case in found] == [stuck]
+
+
+
+def test_the_console_queue_shows_a_stuck_case_among_those_that_need_a_person(
+        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
+    _failing_for(POISONED, SignalArrived, monkeypatch)
+    fine = api.open_case("scam_sms", msisdn=_numbers(1)[0], district="wanzhou")
+    api.clock.advance(minutes=1)
+    stuck = api.open_case("scam_sms", msisdn=POISONED, district="wanzhou")
+    officer = person(api, "cui", "officer", district="wanzhou")
+    page = officer.get("/queue").text
+    assert case_order(page) == [stuck, fine]  # the same tier: the stuck one, though newer
+    assert "处理失败，需人工处置" in page and "处理失败待人工" in page
+    assert '<span class="counter" data-count="stuck"><b>1</b>' in page

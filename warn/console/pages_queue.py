@@ -43,7 +43,11 @@ def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
 
     return {"open": len(rows), "awaiting": having("awaiting_confirmation"),
             "overdue": having("overdue"), "high": sum(1 for r in rows if r["tier"] == "high"),
-            "stuck": having("no_team") + having("exhausted")}
+            "stuck": sum(1 for row in rows if _NEEDS_A_PERSON & set(row["flags"]))}
+
+
+# Cases the ladder can no longer move by itself: the duty room's "需人工" counter.
+_NEEDS_A_PERSON = frozenset({"no_team", "exhausted", "stuck"})
 
 
 def _audit_shown(ctx: Context, user: ConsoleUser, view: dict[str, Any]) -> None:
