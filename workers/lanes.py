@@ -25,16 +25,14 @@ Message = tuple[str, str, list[object]]  # task, lane, ids
 
 def messages(work: Work) -> list[Message]:
     """The work as messages, most urgent first."""
-    parts: list[Message] = [
-        (DELIVER, DELIVERIES, list(work.deliveries)),
-        (PROCESS_SIGNALS, URGENT, list(work.urgent_signals)),
-        (FIRE_TIMERS, TIMERS, list(work.timers)),
-        (PROCESS_SIGNALS, BULK, list(work.bulk_signals)),
+    wanted: list[tuple[bool, Message]] = [
+        (bool(work.deliveries), (DELIVER, DELIVERIES, list(work.deliveries))),
+        (work.assign_teams, (ASSIGN_TEAMS, DELIVERIES, [])),
+        (bool(work.urgent_signals), (PROCESS_SIGNALS, URGENT, list(work.urgent_signals))),
+        (bool(work.timers), (FIRE_TIMERS, TIMERS, list(work.timers))),
+        (bool(work.bulk_signals), (PROCESS_SIGNALS, BULK, list(work.bulk_signals))),
     ]
-    found = [part for part in parts if part[2]]
-    if work.assign_teams:
-        found.insert(1, (ASSIGN_TEAMS, DELIVERIES, []))
-    return found
+    return [message for due, message in wanted if due]
 
 
 def parse_lanes(text: str) -> tuple[str, ...]:

@@ -1,7 +1,6 @@
 """`POST /v1/signals` (one, or a batch of up to 1,000) and `GET /v1/signals/{id}`."""
 
 import asyncio
-import functools
 import json
 from typing import Annotated, Any
 
@@ -16,8 +15,10 @@ from warn.api.metrics import metrics_of
 from warn.api.schemas import BatchOut, SignalAccepted, SignalState, errors
 from warn.api.signal_doc import OPENAPI_EXTRA
 from warn.domain.signals import SignalError, is_plain, parse_json
-from warn.service.ingest import MAX_BATCH, Accepted, Refused, ingest
+from warn.service.context import Context
+from warn.service.ingest import MAX_BATCH, Accepted, Outcome, Refused, ingest
 from warn.store.models import SignalRow
+from warn.work import HandOff
 
 MAX_BODY = 1 << 20  # 1 MiB
 
@@ -38,9 +39,10 @@ async def post_signals(request: Request, ctx: Ctx, user: Feeder) -> JSONResponse
         accepted, refused = await asyncio.wrap_future(
             ingest_queue_of(request.app).submit(items, actor))
     else:
-        (accepted, refused), work = await run_in_threadpool(
-            functools.partial(ingest, ctx, items, actor=actor))
-        request.app.state.hand_off(work)
+        # Handed on in the thread too: an urgent signal is published to the broker at
+        # once, a round trip the event loop must not wait on.
+        accepted, refused = await run_in_threadpool(
+            _ingest_and_hand_off, ctx, items, actor, request.app.state.hand_off)
     _count(request, accepted, refused)
     if batch:
         return JSONResponse(_batch_answer(accepted, refused), status_code=202)
@@ -50,6 +52,13 @@ async def post_signals(request: Request, ctx: Ctx, user: Feeder) -> JSONResponse
     error = refused[0].error
     status = 409 if error.code == "id_conflict" else 422
     return error_response(status, error.code, error.message, error.field)
+
+
+def _ingest_and_hand_off(ctx: Context, items: list[object], actor: tuple[str, str],
+                         hand_off: HandOff) -> Outcome:
+    outcome, work = ingest(ctx, items, actor=actor)
+    hand_off(work)
+    return outcome
 
 
 @router.get("/{signal_id:path}", responses={200: {"model": SignalState}, **errors(401, 403, 404)})

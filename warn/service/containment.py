@@ -42,7 +42,7 @@ def retry_alone(what_failed: str, attempt: Callable[[], Work | str],
         except STORE_TROUBLE:
             raise
         except Exception as error:
-            outcome = f"writing the decision failed ({type(error).__name__})"
+            outcome = describe(error)
         if isinstance(outcome, Work):
             return outcome
         what_failed, failures = outcome, failures + 1
