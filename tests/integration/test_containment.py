@@ -4,6 +4,7 @@ the case is stuck, its officers paged, its timeline saying what failed, its time
 
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,10 +15,10 @@ import warn.decisions.bodies as bodies_module
 from tests.integration.api_harness import Api
 from tests.integration.api_harness import api as api  # the fixture
 from tests.integration.console_harness import case_order, person
-from tests.integration.service_harness import Room
+from tests.integration.service_harness import Room, make_room
 from warn.decisions.writes import Writer
 from warn.domain.case import Case
-from warn.domain.events import Event, Rejected, SignalArrived, Tick
+from warn.domain.events import Event, Rejected, SendFailed, SignalArrived, Tick
 from warn.service import actions
 from warn.service.ingest import ingest
 from warn.store.models import SignalRow, TimelineEntry
@@ -31,14 +32,15 @@ def _numbers(count: int) -> list[str]:
 
 def _failing_for(msisdn: str, event_type: type, monkeypatch: pytest.MonkeyPatch
                  ) -> Counter[str]:
-    """Deciding `event_type` for the number's case raises; returns the tries per number."""
+    """Deciding `event_type` for the number's case raises while the case is not stuck yet
+    (a stuck case only records what comes); returns the tries per number."""
     tries: Counter[str] = Counter()
     real: Callable[..., Any] = batch_module.decide
 
     def decide(case: Case, event: Event, *args: Any) -> Any:
         if isinstance(event, event_type):
             tries[case.subject.msisdn] += 1
-            if case.subject.msisdn == msisdn:
+            if case.subject.msisdn == msisdn and case.stuck is None:
                 raise RuntimeError(f"injected for {msisdn}")  # personal data: never shown
         return real(case, event, *args)
 
@@ -197,3 +199,28 @@ def test_the_console_queue_shows_a_stuck_case_among_those_that_need_a_person(
     assert case_order(page) == [stuck, fine]  # the same tier: the stuck one, though newer
     assert "处理失败，需人工处置" in page and "处理失败待人工" in page
     assert '<span class="counter" data-count="stuck"><b>1</b>' in page
+
+
+def test_a_case_that_cannot_take_its_failed_sends_is_stuck_and_the_others_go_on(
+        db_url: str, mock_log: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WARN_MOCK_DOWN", "flash_sms,callback_96110")  # refused for good
+    room = make_room(db_url, mock_log)
+    try:
+        tries = _failing_for(POISONED, SendFailed, monkeypatch)
+        numbers = [*_numbers(2), POISONED]
+        _ingest_together(room, numbers, "scam_site_visit", url="http://scam.example/x")
+        # The first failed send: in its batch, then twice alone; the second is taken by
+        # the case once stuck, as a record.
+        assert tries[POISONED] == 4
+        stuck = _case_of(room, POISONED)
+        assert room.row(stuck).flag_stuck
+        assert _details(room, stuck, "stuck") == [
+            "deciding SendFailed failed (RuntimeError); the ladder waits for an officer"]
+        assert {d.state for d in room.deliveries(stuck) if d.channel != "duty_page"} == {
+            "failed"}  # recorded, both of them, whatever the case made of it
+        for number in numbers[:2]:
+            case = room.case(_case_of(room, number))
+            assert not room.row(case.id).flag_stuck
+            assert case.stages[0].state == "failed"  # both channels refused: the stage failed
+    finally:
+        room.ctx.engine.dispose()

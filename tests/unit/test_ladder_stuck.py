@@ -102,3 +102,11 @@ def test_a_stuck_signal_lifts_its_case_as_it_would_have() -> None:
     assert (case.tier, case.score) == ("high", 95)
     unscored, _ = mark_stuck(fresh, WHAT, at(), d.facts(), signal)
     assert unscored.tier == "low"  # scoring it was what failed: nothing to go on
+
+
+def test_a_case_stuck_again_says_so_without_paging_its_officers_again() -> None:
+    d, _, case, _ = stuck_medium_case()
+    again, effects = mark_stuck(case, "deciding SendFailed failed (RuntimeError)", at(m=3),
+                                d.facts())
+    assert sends(effects) == [] and again.stuck == "deciding SendFailed failed (RuntimeError)"
+    assert [n.type for n in notes(effects)] == ["stuck"]

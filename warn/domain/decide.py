@@ -82,9 +82,11 @@ def mark_stuck(case: Case, what_failed: str, now: datetime, facts: Facts,
         run.case.last_signal_at = now
     if signal is not None and score is not None:
         _raise_score(run.case, signal.kind, score)
+    paged = run.case.stuck is not None  # already stuck: its officers know
     run.case.stuck = what_failed
     run.note("stuck", f"{what_failed}; the ladder waits for an officer")
-    run.page_officers(run.case.current if run.case.current is not None else 0, "stuck")
+    if not paged:
+        run.page_officers(run.case.current if run.case.current is not None else 0, "stuck")
     return run.case, run.effects
 
 

@@ -179,17 +179,19 @@ def _record(ctx: Context, outcomes: list[Outcome], done: Delivered) -> None:
 def _record_failures(ctx: Context, failed: list[Outcome]) -> Work:
     """Mark the deliveries failed and tell their cases, in one transaction. A case whose
     decision fails is told again alone, and is stuck after three failures."""
-    told: dict[str, tuple[str, SendFailed]] = {}  # case -> what failed, the event
-    work = on_fresh_facts(lambda: _mark_failed(ctx, failed, told))
-    for case_id, (what_failed, event) in told.items():
+    work, untold = on_fresh_facts(lambda: _mark_failed(ctx, failed))
+    for case_id, what_failed, event in untold:
         work.add(retry_alone(what_failed, lambda c=case_id, e=event: _tell_alone(ctx, c, e),
                              lambda what, c=case_id: _stick(ctx, c, what)))
     return work
 
 
-def _mark_failed(ctx: Context, failed: list[Outcome],
-                 told: dict[str, tuple[str, SendFailed]]) -> Work:
-    told.clear()
+# (case, what failed, the event it could not take), in the order the failures came
+Untold = list[tuple[str, str, SendFailed]]
+
+
+def _mark_failed(ctx: Context, failed: list[Outcome]) -> tuple[Work, Untold]:
+    untold: Untold = []
     with ctx.sessions.begin() as session:
         batch = CaseBatch(session, ctx)
         rows = batch.lock(o.claimed.case_id for o in failed)
@@ -203,11 +205,15 @@ def _mark_failed(ctx: Context, failed: list[Outcome],
             if not changed or row is None:
                 continue
             event = SendFailed(delivery_id, reason)
+            earlier = next((what for case, what, _ in untold if case == row.id), None)
+            if earlier is not None:  # the case's events stay in order: this one waits too
+                untold.append((row.id, earlier, event))
+                continue
             try:
                 rows[row.id], _ = batch.decide(row, parsed_case(row), event)
             except DecisionFailed as failure:
-                told[row.id] = (str(failure), event)
-        return batch.finish()
+                untold.append((row.id, str(failure), event))
+        return batch.finish(), untold
 
 
 def _tell_alone(ctx: Context, case_id: str, event: SendFailed) -> Work | str:
