@@ -19,9 +19,10 @@ class IngestReport:
 
 
 def ingest_file(ctx: Context, path: Path, hand_off: HandOff,
-                batch_size: int = MAX_BATCH) -> IngestReport:
+                batch_size: int = MAX_BATCH, *, feed: str = "") -> IngestReport:
     """`hand_off` takes each batch's signals to process (without a broker nothing takes
-    them: the running server's scheduler finds them stored within seconds)."""
+    them: the running server's scheduler finds them stored within seconds). The ids are
+    `feed`'s (the feed '' when not given: the file's own)."""
     report = IngestReport()
     total = path.stat().st_size
     columns = (TextColumn("ingesting"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn())
@@ -34,8 +35,8 @@ def ingest_file(ctx: Context, path: Path, hand_off: HandOff,
             if item is not None:
                 batch.append((number, item))
             if len(batch) >= batch_size:
-                _flush(ctx, batch, report, hand_off)
-        _flush(ctx, batch, report, hand_off)
+                _flush(ctx, batch, report, hand_off, feed)
+        _flush(ctx, batch, report, hand_off, feed)
     return report
 
 
@@ -52,10 +53,12 @@ def _parse_line(raw: bytes, number: int, report: IngestReport) -> object | None:
 
 
 def _flush(ctx: Context, batch: list[tuple[int, object]], report: IngestReport,
-           hand_off: HandOff) -> None:
+           hand_off: HandOff, feed: str) -> None:
     if not batch:
         return
-    (accepted, refused), work = ingest(ctx, [item for _, item in batch])
+    # Audited as the feed named, or as the command when none is.
+    actor = (feed, "feed") if feed else None
+    (accepted, refused), work = ingest(ctx, [item for _, item in batch], actor=actor)
     hand_off(work)
     for item in accepted:
         report.accepted += not item.duplicate

@@ -12,10 +12,13 @@ from warn.config import settings_from_env
 app = typer.Typer(help="warn: early-warning dispatch for anti-fraud centres.",
                   no_args_is_help=True, add_completion=False)
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+district_app = typer.Typer(help="Police districts (schools, teams and officers belong to one).",
+                           no_args_is_help=True)
 school_app = typer.Typer(help="Schools (for the school liaison channel).", no_args_is_help=True)
 team_app = typer.Typer(help="Mobile teams.", no_args_is_help=True)
 user_app = typer.Typer(help="Users and their API tokens.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(district_app, name="district")
 app.add_typer(school_app, name="school")
 app.add_typer(team_app, name="team")
 app.add_typer(user_app, name="user")
@@ -64,6 +67,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     """HTTP API and console; embedded (worker and scheduler inside) without WARN_BROKER_URL."""
     import uvicorn
 
+    from warn.api.server import log_config
     from workers.embedded import EmbeddedRuntime
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
@@ -80,7 +84,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
         runtime.start()
     try:
         uvicorn.run("workers.server:create_server_app", factory=True, host=host, port=port,
-                    workers=workers, log_level="info",
+                    workers=workers, log_level="info", log_config=log_config(),
                     http="warn.api.server:NoDelayHTTPProtocol")
     finally:
         if runtime:
@@ -146,21 +150,40 @@ def demo() -> None:
     run_demo()
 
 
+@district_app.command("add")
+def district_add(district_id: Annotated[str, typer.Argument(metavar="ID")],
+                 name: Annotated[str, typer.Option(help="the district's name")]) -> None:
+    """Register a district (or rename it). Ids are matched trimmed and case-insensitively."""
+    from warn.service.registration import AdminError, add_district
+
+    _migrate()
+    try:
+        registered = add_district(_context(), district_id, name)
+    except AdminError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"district {registered} registered")
+
+
 @school_app.command("add")
 def school_add(school_id: Annotated[str, typer.Argument(metavar="ID")],
                name: Annotated[str, typer.Option(help="the school's name")],
-               district: Annotated[str, typer.Option(help="its police district")]) -> None:
+               district: Annotated[str, typer.Option(
+                   help="its police district (registered now if new)")]) -> None:
     """Register a school (or update its name and district)."""
-    from warn.service.registration import add_school
+    from warn.service.registration import AdminError, add_school
 
     _migrate()
-    add_school(_context(), school_id, name, district)
-    typer.echo(f"school {school_id} registered")
+    try:
+        registered = add_school(_context(), school_id, name, district)
+    except AdminError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"school {school_id} registered in district {registered}")
 
 
 @team_app.command("add")
 def team_add(team_id: Annotated[str, typer.Argument(metavar="ID")],
-             district: Annotated[str, typer.Option(help="its police district")],
+             district: Annotated[str, typer.Option(
+                 help="its police district (registered now if new)")],
              capacity: Annotated[int, typer.Option(help="dispatches it can take at once")] = 1,
              ) -> None:
     """Register a mobile team (or update it)."""
@@ -168,10 +191,48 @@ def team_add(team_id: Annotated[str, typer.Argument(metavar="ID")],
 
     _migrate()
     try:
-        add_team(_context(), team_id, district, capacity)
+        registered = add_team(_context(), team_id, district, capacity)
     except AdminError as error:
         raise _fail(str(error)) from None
-    typer.echo(f"team {team_id} registered")
+    typer.echo(f"team {team_id} registered in district {registered}")
+
+
+def _list(kind: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    from warn.service.registration import listing
+
+    _migrate()
+    columns, rows = listing(_context(), kind)
+    table = Table(*columns, title=f"{len(rows)} {kind}{'s' if len(rows) != 1 else ''}")
+    for row in rows:
+        table.add_row(*row)
+    Console(width=120).print(table)
+
+
+@district_app.command("list")
+def district_list() -> None:
+    """The registered districts, with how many schools, teams and users each has."""
+    _list("district")
+
+
+@school_app.command("list")
+def school_list() -> None:
+    """The registered schools."""
+    _list("school")
+
+
+@team_app.command("list")
+def team_list() -> None:
+    """The registered mobile teams."""
+    _list("team")
+
+
+@user_app.command("list")
+def user_list() -> None:
+    """The users, their roles and places (never a token or a password)."""
+    _list("user")
 
 
 @user_app.command("add")
@@ -192,7 +253,8 @@ def user_add(name: str, role: Annotated[str, typer.Option(help="feed|officer|lia
 
 @user_app.command("disable")
 def user_disable(name: str) -> None:
-    """Revoke a user: its token answers 401 from now on."""
+    """Revoke a user: once this returns, no running server accepts its token or its
+    console sessions."""
     from warn.service.registration import AdminError, disable_user
 
     _migrate()
@@ -201,6 +263,22 @@ def user_disable(name: str) -> None:
     except AdminError as error:
         raise _fail(str(error)) from None
     typer.echo(f"user {name} disabled")
+
+
+@user_app.command("unlock")
+def user_unlock(name: str, client: Annotated[str | None, typer.Option(
+        help="also lift the throttle on this client address, when the owner shares it "
+             "with a guesser")] = None) -> None:
+    """Lift the console sign-in throttle on a user's name, from every client address."""
+    from warn.console.accounts import unlock
+    from warn.service.registration import AdminError
+
+    _migrate()
+    try:
+        lifted = unlock(_context(), name, client=client)
+    except AdminError as error:
+        raise _fail(str(error)) from None
+    typer.echo(f"sign-in throttle lifted for {name} ({lifted} cleared)")
 
 
 @user_app.command("passwd")
@@ -234,28 +312,38 @@ def _read_password() -> str:
 @app.command()
 def purge(older_than: Annotated[int, typer.Option(
         "--older-than", metavar="DAYS", min=0,
-        help="purge cases resolved more than this many days ago")]) -> None:
+        help="purge cases resolved more than this many days ago")],
+          vacuum: Annotated[bool, typer.Option(
+              help="also rewrite the database files; locks writers out while it runs, "
+                   "so for a maintenance window")] = False) -> None:
     """Remove the personal data of cases resolved before then; keep anonymous counts."""
     from datetime import timedelta
 
     from warn.service.purge import purge_resolved
 
     _migrate()
-    report = purge_resolved(_context(), timedelta(days=older_than))
+    report = purge_resolved(_context(), timedelta(days=older_than), vacuum=vacuum)
     typer.echo(f"purged the personal data of {report.cases} cases resolved more than "
                f"{older_than} days ago ({report.signals} signals, {report.deliveries} "
-               "deliveries); their anonymous counts are kept")
+               f"deliveries, {report.audit} audit rows); their anonymous counts are kept")
+    for warning in report.warnings:
+        typer.echo(f"warning: {warning}", err=True)
+    if report.warnings:  # the purge happened; cron should still hear what is left
+        sys.exit(1)
 
 
 @app.command()
 def ingest(file: Annotated[Path, typer.Argument(metavar="FILE.ndjson", exists=True,
-                                                 dir_okay=False, readable=True)]) -> None:
+                                                 dir_okay=False, readable=True)],
+           feed: Annotated[str, typer.Option(
+               help="the feed whose ids these are (ids are each feed's own)")] = "",
+           ) -> None:
     """Bulk-load signals from newline-delimited JSON, with a progress bar."""
     from warn.bulk import ingest_file
 
     _migrate()
     runtime = _runtime()
-    report = ingest_file(runtime.ctx, file, runtime.hand_off)
+    report = ingest_file(runtime.ctx, file, runtime.hand_off, feed=feed)
     for line, message in report.problems[:50]:
         typer.echo(f"line {line}: {message}", err=True)
     if len(report.problems) > 50:

@@ -3,14 +3,16 @@
 One sandboxed environment serves message templates (plain text, autoescape off: values
 appear exactly as the feed sent them) and the console's .html pages (autoescaped). Jinja
 never evaluates values, so `{{7*7}}` in a name stays literal. Message output also passes
-through `defang`: no body can carry a working link, even one smuggled in by a feed value.
+through `defang` (warn.links), value by value and then as a whole: no body can carry a
+working link, even one smuggled in by a feed value. A fraud type that is not one of the
+contract's is never shown (the generic wording stands in), and the school group's message
+has the subject's number masked in every spelling, as a liaison reads it anywhere else.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -23,7 +25,9 @@ from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
 from warn import labels
+from warn.access.masking import mask_phone, masked_form
 from warn.channels.base import CHANNEL_NAMES
+from warn.links import contains_link, defang, first_link
 
 FLASH_SMS_LIMIT = 70
 FLASH_SMS_DEFAULT = (
@@ -31,11 +35,6 @@ FLASH_SMS_DEFAULT = (
 )
 DEFAULT_CENTRE = "反诈中心"
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
-
-_LINK = re.compile(
-    r"https?://|www\.|\b[a-z0-9][a-z0-9-]*(?:\.[a-z0-9-]+)*\.[a-z]{2,24}\b",
-    re.IGNORECASE | re.ASCII,  # ASCII: a CJK character next to a domain is still a boundary
-)
 
 
 class TemplateCheckError(Exception):
@@ -70,6 +69,11 @@ def render_message(channel: str, ctx: MessageContext, *, templates_dir: Path | N
     body = _render(channel, ctx, templates_dir)
     if channel == "flash_sms" and (len(body) > FLASH_SMS_LIMIT or contains_link(body)):
         return FLASH_SMS_DEFAULT
+    # Each value was defanged on its own; a link can still form where two values, or a value
+    # and the template's text, meet.
+    body = defang(body)
+    if channel == "school_group":  # what a liaison receives is masked as what it reads
+        body = mask_phone(body, ctx.msisdn)
     return body
 
 
@@ -93,9 +97,9 @@ def _check_one(channel: str, path: Path, label: str, ctx: MessageContext, root: 
         raise TemplateCheckError(f"{where}: does not render ({label}): {exc}") from exc
     if not body:
         raise TemplateCheckError(f"{path}: renders an empty message ({label})")
-    link = _LINK.search(body)
+    link = first_link(body)
     if link:
-        raise TemplateCheckError(f"{path}: contains a link {link.group(0)!r} ({label})")
+        raise TemplateCheckError(f"{path}: contains a link {link!r} ({label})")
     if channel == "flash_sms" and len(body) > FLASH_SMS_LIMIT:
         raise TemplateCheckError(
             f"{path}: flash SMS is {len(body)} characters, over {FLASH_SMS_LIMIT} ({label}): {body}"
@@ -105,10 +109,21 @@ def _check_one(channel: str, path: Path, label: str, ctx: MessageContext, root: 
 def _render(channel: str, ctx: MessageContext, templates_dir: Path | None) -> str:
     env = environment(templates_dir)
     values = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
+    # A fraud type without a label (`other`, or a feed's own code) never reaches a message.
+    if not _labelled(ctx.fraud_type):
+        values["fraud_type"] = None
+    if "fraud_type" in ctx.latest_attributes and not _labelled(
+            ctx.latest_attributes["fraud_type"]):
+        values["latest_attributes"] = {
+            key: value for key, value in ctx.latest_attributes.items() if key != "fraud_type"}
     body = env.get_template(f"messages/{channel}.j2").render(values).strip()
     if channel == "flash_sms":  # one SMS: template line breaks are layout, not text
         body = "".join(line.strip() for line in body.splitlines())
     return body
+
+
+def _labelled(fraud_type: object) -> bool:
+    return isinstance(fraud_type, str) and fraud_type in labels.FRAUD_LABELS
 
 
 _BUILT_IN_TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -148,7 +163,7 @@ def _environment(root: str, centre: str) -> SandboxedEnvironment:
         duration=duration,
         yuan=yuan,
         defang=defang,
-        mask=mask_msisdn,
+        mask=masked_form,
     )
     env.globals["centre"] = centre
     return env
@@ -159,36 +174,13 @@ def _finalize(context: Context, value: Any) -> Any:
     if not (context.name or "").startswith("messages/"):
         return value
     text = value if isinstance(value, str) else str(value)
-    return defang(text) if contains_link(text) else value
-
-
-def contains_link(text: str) -> bool:
-    return _LINK.search(text) is not None
-
-
-def defang(text: str) -> str:
-    """`http://evil.cn` → `hxxp://evil[.]cn`: still readable to an operator, not a link."""
-    if not contains_link(text):
-        return text
-    text = re.sub(r"(?i)\bhttp", lambda m: m.group(0)[0] + "xx" + m.group(0)[3], text)
-    return re.sub(r"(?<=[A-Za-z0-9-])\.(?=[A-Za-z])", "[.]", text)
+    defanged = defang(text)
+    return value if defanged == text else defanged
 
 
 def national(msisdn: str) -> str:
     """+8613812345678 → 13812345678; other countries keep their E.164 form."""
     return msisdn[3:] if msisdn.startswith("+86") else msisdn
-
-
-def mask_msisdn(msisdn: str) -> str:
-    """+8613812345678 → 138****5678 (what liaison readers see)."""
-    number = national(msisdn)
-    return number[:3] + "****" + number[-4:] if len(number) >= 8 else "****"
-
-
-def mask_msisdn_in(text: str, msisdn: str) -> str:
-    """Mask every form of `msisdn` that a body may show: E.164 first, then national."""
-    masked = mask_msisdn(msisdn)
-    return text.replace(msisdn, masked).replace(national(msisdn), masked)
 
 
 def local_time(moment: datetime) -> str:

@@ -107,6 +107,8 @@ def _demo_room() -> Iterator[DemoRoom]:
 
 
 def _register(ctx: Context) -> None:
+    registration.add_district(ctx, "wanzhou", "万州区")
+    registration.add_district(ctx, "fuling", "涪陵区")
     registration.add_school(ctx, "sanxia-med", "重庆三峡医药高等专科学校", "wanzhou")
     registration.add_team(ctx, "fuling-team-1", "fuling")
     registration.add_team(ctx, "wanzhou-team-1", "wanzhou")

@@ -4,7 +4,7 @@ share one broker message."""
 
 from fastapi import FastAPI
 
-from warn.api.app import create_app
+from warn.app import create_app
 from workers.runtime import current
 
 

@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import PHONE, Console, shot, sign_in
-from tests.browser.seed import OTHER_SCHOOL, PASSWORD, SCHOOL, TEAM
+from tests.browser.seed import OTHER_SCHOOL, SCHOOL, TEAM
 
 pytestmark = [pytest.mark.e2e, pytest.mark.browser]
 STUDENT = "+8613812345678"
@@ -157,22 +157,21 @@ def test_another_schools_liaison_reaches_the_case_by_no_url(
     assert OTHER_SCHOOL not in console.case(case_id)["subject"].values()
 
 
-def test_failed_sign_in_shows_an_error_and_five_lock_the_account(console: Console) -> None:
+def test_failed_sign_in_shows_an_error_and_then_when_to_try_again(console: Console) -> None:
     page = console.page()
-    for _ in range(4):
+    for _ in range(5):
         sign_in(page, "locky", "not-the-password")
         expect(page.locator("#login-error")).to_have_text("用户名或密码错误。")
     sign_in(page, "locky", "not-the-password")
-    expect(page.locator("#login-error")).to_contain_text("账户已锁定")
-    sign_in(page, "locky", PASSWORD)  # the right password, while locked
-    expect(page.locator("#login-error")).to_contain_text("账户已锁定")
+    expect(page.locator("#login-error")).to_contain_text("登录失败次数过多")
+    expect(page.locator("#login-error")).to_contain_text("秒后再试")
     assert "/login" in page.url
 
     admin = console.signed_in("root")
     admin.goto("/audit?actor=locky")
     rows = admin.locator("table.audit tbody tr")
-    expect(rows).to_have_count(7)  # five failures, the lock, one try while locked
-    expect(admin.locator("table.audit")).to_contain_text("账户锁定")
+    expect(rows).to_have_count(7)  # six failures, and the wait the sixth began
+    expect(admin.locator("table.audit")).to_contain_text("登录失败过多，需等待")
     admin.goto("/audit")
     shot(admin, "audit", full_page=False)
 

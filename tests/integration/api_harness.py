@@ -13,11 +13,11 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from warn.api import create_app
+from warn.app import create_app
 from warn.channels.registry import build_gateways
 from warn.policy_file import load_policy
 from warn.service.context import Context
-from warn.service.registration import add_school, add_team, add_user
+from warn.service.registration import add_district, add_school, add_team, add_user
 from warn.service.timers import claim_due_timers
 from warn.store.db import make_engine, session_factory
 from warn.work import Work
@@ -64,6 +64,8 @@ class Api:
         self.drain()
 
     def user(self, name: str, role: str, **scope: str | None) -> str:
+        if scope.get("district"):  # an officer's district is registered before the officer
+            add_district(self.ctx, str(scope["district"]), str(scope["district"]))
         self.tokens[name] = add_user(self.ctx, name, role, **scope)
         return self.tokens[name]
 

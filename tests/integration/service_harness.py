@@ -18,7 +18,7 @@ from warn.service.context import Context
 from warn.service.ingest import ingest
 from warn.service.sweeper import Sweeper
 from warn.store.db import make_engine, session_factory
-from warn.store.models import CaseRow, Delivery, TimelineEntry, Timer
+from warn.store.models import CaseRow, Delivery, SignalRow, TimelineEntry, Timer
 from workers.inline import InlineRuntime
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
@@ -49,6 +49,21 @@ class Room:
         with self.ctx.sessions() as session:
             return session.scalar(select(CaseRow.id).where(CaseRow.msisdn == msisdn)
                                   .order_by(CaseRow.opened_at.desc()))
+
+    def signal_key(self, feed_id: str) -> str:
+        """Our key of the signal the harness sent as `feed_id` (the feed '')."""
+        with self.ctx.sessions() as session:
+            key = session.scalar(select(SignalRow.id).where(SignalRow.feed == "",
+                                                            SignalRow.feed_id == feed_id))
+        assert key is not None, feed_id
+        return key
+
+    def feed_ids(self, case_id: str) -> list[str]:
+        """The feed's ids of the case's signals, in the order they joined it."""
+        with self.ctx.sessions() as session:
+            names = dict(session.execute(select(SignalRow.id, SignalRow.feed_id)
+                                         .where(SignalRow.case_id == case_id)).all())
+        return [names[key] for key in self.case(case_id).signal_ids]
 
     def case(self, case_id: str) -> Case:
         with self.ctx.sessions() as session:

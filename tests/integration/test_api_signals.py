@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from warn.api import create_app
+from warn.app import create_app
 from warn.store.db import make_engine, session_factory
 from warn.store.models import SignalRow
 
@@ -67,9 +67,11 @@ def test_invalid_signal_is_a_422_naming_the_field(api: Api) -> None:
     assert _stored(api) == 0
 
 
-def test_unregistered_school_is_refused(api: Api) -> None:
-    error = assert_error(api.post("root", "/v1/signals", api.signal(school="nowhere")), 422)
-    assert error["field"] == "subject.school"
+def test_an_unregistered_school_is_accepted_and_flagged_not_refused(api: Api) -> None:
+    body = api.signal(school="x' OR '1'='1")
+    assert api.post("root", "/v1/signals", body).status_code == 202
+    case = api.case(api.get("root", f"/v1/signals/{body['id']}").json()["case_id"])
+    assert case["flags"] == ["unknown_school"] and case["subject"]["school"] == "x' OR '1'='1"
 
 
 def test_batch_keeps_valid_items_and_reports_the_others(api: Api) -> None:

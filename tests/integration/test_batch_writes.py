@@ -14,9 +14,9 @@ from warn.domain.case import case_from_dict
 from warn.domain.decide import open_case
 from warn.domain.events import CancelQueued, Send, SignalArrived, Tick
 from warn.domain.risk import signal_score
-from warn.domain.signals import Signal, validate_signal
+from warn.domain.signals import Signal, signal_from_dict
 from warn.service.ingest import ingest
-from warn.store.models import CaseRow, Delivery, TimelineEntry
+from warn.store.models import CaseRow, Delivery, SignalRow, TimelineEntry
 
 
 def _stored_signal(room: Room, signal_id: str, msisdn: str) -> Signal:
@@ -25,7 +25,9 @@ def _stored_signal(room: Room, signal_id: str, msisdn: str) -> Signal:
            "subject": {"msisdn": msisdn}, "attributes": {"sender": "10690000"}}
     (accepted, _), _work = ingest(room.ctx, [raw])
     assert accepted
-    return validate_signal(raw, room.now)
+    with room.ctx.sessions() as session:  # under our key, as processing reads it
+        row = session.get_one(SignalRow, room.signal_key(signal_id))
+        return signal_from_dict(row.payload)
 
 
 def test_a_case_opened_and_changed_across_a_mid_batch_write_is_one_row(room: Room) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from warn.api.app import create_app
+from warn.app import create_app
 from warn.config import settings_from_env
 from warn.service.context import context_from_settings
 from warn.service.tokens import TokenCache
@@ -35,6 +35,7 @@ def test_demo_prints_the_three_seed_cases(tmp_path: Path) -> None:
 
 def test_user_add_prints_the_token_last_and_disable_revokes_it(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert warn(tmp_path, "district", "add", "wanzhou", "--name", "万州区").returncode == 0
     added = warn(tmp_path, "user", "add", "cui", "--role", "officer", "--district", "wanzhou")
     assert added.returncode == 0, added.stderr
     token = added.stdout.strip().splitlines()[-1]
@@ -63,6 +64,9 @@ def test_user_add_prints_the_token_last_and_disable_revokes_it(
     (("user", "add", "x", "--role", "liaison", "--school", "nowhere"), "not registered"),
     (("team", "add", "t1", "--district", "d", "--capacity", "0"), "capacity must be"),
     (("user", "disable", "nobody"), "no user named"),
+    (("user", "add", "x", "--role", "officer", "--district", "wanzhuo"), "not registered"),
+    (("district", "add", "has space", "--name", "x"), "without spaces"),
+    (("school", "add", "s/1", "--name", "x", "--district", "d"), "without spaces, slashes"),
 ])
 def test_bad_registrations_are_refused_with_a_clear_message(
         tmp_path: Path, args: tuple[str, ...], message: str) -> None:
@@ -97,3 +101,26 @@ def test_ingest_loads_good_lines_and_names_the_bad_ones(tmp_path: Path) -> None:
     assert "2497 accepted, 1 duplicates, 3 rejected" in done.stdout
     assert "line 11: not valid JSON" in done.stderr and "line 21: kind must be" in done.stderr
     assert "line 31: " in done.stderr
+
+
+def test_districts_are_registered_once_whatever_their_spelling_and_listed(
+        tmp_path: Path) -> None:
+    assert warn(tmp_path, "district", "add", "Wanzhou ", "--name", "万州区").returncode == 0
+    school = warn(tmp_path, "school", "add", "sanxia-med", "--name", "三峡医专",
+                  "--district", "ＷＡＮＺＨＯＵ")
+    assert school.returncode == 0 and "district wanzhou" in school.stdout
+    assert warn(tmp_path, "team", "add", "fl-1", "--district", "fuling").returncode == 0
+    typo = warn(tmp_path, "user", "add", "cui", "--role", "officer", "--district", "wanzhuo")
+    assert typo.returncode == 2 and "did you mean 'wanzhou'" in typo.stderr
+    assert warn(tmp_path, "user", "add", "cui", "--role", "officer",
+                "--district", "WanZhou").returncode == 0
+    districts = warn(tmp_path, "district", "list")
+    assert districts.returncode == 0
+    rows = [line for line in districts.stdout.splitlines() if "wanzhou" in line or
+            "fuling" in line]
+    assert len(rows) == 2 and "万州区" in rows[1] + rows[0]  # a team registered fuling
+    users = warn(tmp_path, "user", "list")
+    assert "cui" in users.stdout and "wanzhou" in users.stdout and "officer" in users.stdout
+    listed = warn(tmp_path, "school", "list").stdout + warn(tmp_path, "team", "list").stdout
+    assert "sanxia-med" in listed and "fl-1" in listed
+    assert "token" not in users.stdout.lower() and "hash" not in users.stdout.lower()

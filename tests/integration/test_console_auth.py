@@ -1,5 +1,6 @@
-"""Console sign-in on SQLite and PostgreSQL: passwords, sessions, lockout, CSRF, logout,
-revocation — and that API tokens and cookies stay apart."""
+"""Console sign-in on SQLite and PostgreSQL: passwords, sessions, throttling, CSRF, logout,
+revocation — and that API tokens and cookies stay apart. The throttle itself is tested in
+test_sign_in_throttle.py."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from api_harness import api as api  # the fixture
 from console_harness import PASSWORD, Person, csrf_of, person
 from sqlalchemy import func, select
 
-from warn.console.accounts import LOCKOUT, MAX_FAILURES, set_password
+from warn.console.accounts import PAIR, set_password
 from warn.console.passwords import (
     WeakPassword,
     check_strength,
@@ -79,32 +80,63 @@ def test_a_wrong_password_shows_an_error_and_is_audited(api: Api) -> None:
         ("cui", "wrong password"), ("nobody", "unknown user")]
 
 
-def test_five_failures_lock_the_account_for_fifteen_minutes(api: Api) -> None:
+def test_repeated_failures_make_the_next_try_wait_and_the_page_says_until_when(
+        api: Api) -> None:
     api.user("cui", "officer")
     set_password(api.ctx, "cui", PASSWORD)
     guesser = Person(api, "cui")
-    for _ in range(MAX_FAILURES - 1):
+    for _ in range(PAIR.free):
         assert guesser.sign_in("wrong-guess").status_code == 401
-    locked = guesser.sign_in("wrong-guess")
-    assert locked.status_code == 429 and "锁定" in locked.text
-    # While locked even the right password is refused, without being checked.
+    held = guesser.sign_in("wrong-guess")
+    assert held.status_code == 429 and held.headers["retry-after"] == "1"
+    assert "请 1 秒后再试" in held.text and 'role="alert"' in held.text
+    # While it waits even the right password is refused, without being checked.
     assert guesser.sign_in(PASSWORD).status_code == 429
-    assert len(_audit(api, "account_locked")) == 1 and len(_audit(api, "login_locked")) == 1
-    api.clock.advance(seconds=LOCKOUT.total_seconds() - 1)
-    assert guesser.sign_in(PASSWORD).status_code == 429
-    api.clock.advance(seconds=2)
+    assert len(_audit(api, "sign_in_delayed")) == 1 and len(_audit(api, "login_throttled")) == 1
+    api.clock.advance(seconds=1)
     assert guesser.sign_in(PASSWORD).status_code == 303
-    with api.ctx.sessions() as session:
+    with api.ctx.sessions() as session:  # the old account lockout is not used any more
         user = session.get_one(User, "cui")
         assert user.failed_logins == 0 and user.locked_until is None
 
 
-def test_a_new_password_lifts_a_lockout(api: Api) -> None:
+def test_a_long_wait_is_told_as_a_clock_time(api: Api) -> None:
     api.user("cui", "officer")
     set_password(api.ctx, "cui", PASSWORD)
-    for _ in range(MAX_FAILURES):
+    guesser = Person(api, "cui")
+    for _ in range(PAIR.free + 7):  # a minute apart: each wait but the last is over
+        api.clock.advance(minutes=1)
+        guesser.sign_in("wrong-guess")
+    held = guesser.sign_in("wrong-guess")
+    assert held.status_code == 429 and held.headers["retry-after"] == "64"
+    assert "北京时间，约 2 分钟后" in held.text
+    api.clock.advance(seconds=64)
+    held = guesser.sign_in("wrong-guess")
+    assert held.status_code == 429 and held.headers["retry-after"] == "128"
+    assert "北京时间，约 3 分钟后" in held.text and "warn user unlock" in held.text
+
+
+def test_a_new_password_lifts_the_throttle(api: Api) -> None:
+    api.user("cui", "officer")
+    set_password(api.ctx, "cui", PASSWORD)
+    for _ in range(PAIR.free + 1):
         Person(api, "cui").sign_in("wrong-guess")
+    assert Person(api, "cui").sign_in(PASSWORD).status_code == 429
     set_password(api.ctx, "cui", "another good one")
+    assert Person(api, "cui").sign_in("another good one").status_code == 303
+
+
+def test_a_new_password_ends_the_old_sessions(api: Api) -> None:
+    officer = person(api, "cui", "officer")
+    other_tab = Person(api, "cui")
+    assert other_tab.sign_in().status_code == 303
+    assert _sessions(api, "cui") == 2
+    set_password(api.ctx, "cui", "another good one")
+    assert _sessions(api, "cui") == 0
+    for browser in (officer, other_tab):
+        assert browser.get("/queue").headers["location"] == "/login?next=/queue"
+    detail = json.loads(_audit(api, "set_password")[-1].detail)
+    assert detail["sessions_ended"] == 2
     assert Person(api, "cui").sign_in("another good one").status_code == 303
 
 
@@ -186,6 +218,14 @@ def test_passwords_are_salted_scrypt_hashes() -> None:
     assert verify_password("correct horse", first)
     assert not verify_password("correct horsf", first)
     assert not verify_password("anything", None) and not verify_password("x", "garbage$1")
-    for weak in ("short", " padded password "):
+    for weak in ("short", " padded password ", "12345678", "woaini1314"):
         with pytest.raises(WeakPassword):
             check_strength(weak)
+
+
+def test_a_common_or_own_name_password_is_refused_when_set(api: Api) -> None:
+    api.user("zhangwei", "officer")
+    for weak in ("password1", "zhangwei2024", "qwertyui"):
+        with pytest.raises(WeakPassword):
+            set_password(api.ctx, "zhangwei", weak)
+    set_password(api.ctx, "zhangwei", PASSWORD)

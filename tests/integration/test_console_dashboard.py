@@ -11,7 +11,7 @@ from api_harness import Api
 from api_harness import api as api  # the fixture
 from console_harness import person
 
-from warn.api.auth import Principal
+from warn.access.principal import Principal
 from warn.console import stats
 from warn.console.dashboard import dashboard, rate
 

@@ -61,7 +61,7 @@ def _ingest_together(room: Room, numbers: list[str], kind: str = "scam_sms",
 def _case_of(room: Room, msisdn: str) -> str:
     with room.ctx.reads() as session:
         case_id = session.scalar(select(SignalRow.case_id).where(
-            SignalRow.id == f"s-{msisdn}", SignalRow.state == "processed"))
+            SignalRow.feed_id == f"s-{msisdn}", SignalRow.state == "processed"))
     assert case_id is not None, f"the signal of {msisdn} was never processed"
     return case_id
 
@@ -86,7 +86,7 @@ def test_a_failing_signal_leaves_the_rest_of_its_batch_alone_and_is_stuck_after_
     row = room.row(stuck)
     assert row.flag_stuck and row.state == "open"
     assert (row.tier, row.score) == ("low", 30)  # scored as the signal would have been
-    assert room.case(stuck).signal_ids == [f"s-{POISONED}"]  # the officer sees the signal
+    assert room.feed_ids(stuck) == [f"s-{POISONED}"]  # the officer sees the signal
     assert _details(room, stuck, "stuck") == [
         "deciding SignalArrived failed (RuntimeError); the ladder waits for an officer"]
     pages = [line for line in room.gateway_log() if line["channel"] == "duty_page"]
@@ -148,7 +148,7 @@ def test_a_stuck_case_waits_for_an_officer_and_an_outcome_resolves_it(
              "subject": {"msisdn": POISONED}, "attributes": {"sender": "10690000"}}
     (_, refused), work = ingest(room.ctx, [again])
     room.runtime.run_now(work)
-    assert not refused and room.case(stuck).signal_ids[-1] == "s-again"  # kept with it
+    assert not refused and room.feed_ids(stuck)[-1] == "s-again"  # kept with it
     after, _ = actions.record_outcome(room.ctx, stuck, "false_positive", "cui", "checked")
     assert (after.state, after.outcome, after.stuck) == ("resolved", "false_positive", None)
     assert not room.row(stuck).flag_stuck
@@ -191,10 +191,10 @@ def test_the_api_shows_a_stuck_case_flagged_and_finds_it_by_its_flag(
 def test_the_console_queue_shows_a_stuck_case_among_those_that_need_a_person(
         api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
     _failing_for(POISONED, SignalArrived, monkeypatch)
+    officer = person(api, "cui", "officer", district="wanzhou")  # registers the district
     fine = api.open_case("scam_sms", msisdn=_numbers(1)[0], district="wanzhou")
     api.clock.advance(minutes=1)
     stuck = api.open_case("scam_sms", msisdn=POISONED, district="wanzhou")
-    officer = person(api, "cui", "officer", district="wanzhou")
     page = officer.get("/queue").text
     assert case_order(page) == [stuck, fine]  # the same tier: the stuck one, though newer
     assert "处理失败，需人工处置" in page and "处理失败待人工" in page

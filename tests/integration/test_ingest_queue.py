@@ -21,22 +21,24 @@ def _raw(room: Room, signal_id: str, sender: str = "10690000") -> dict[str, Any]
 
 
 def test_requests_in_one_transaction_answer_as_if_each_came_alone(room: Room) -> None:
-    first, again, changed, bad = (
+    first, again, changed, other, bad = (
         [_raw(room, "a"), _raw(room, "b")], [_raw(room, "a")], [_raw(room, "b", "95555")],
-        [{"id": "x"}])
+        [_raw(room, "a", "95555")], [{"id": "x"}])
     outcomes, work = ingest_requests(room.ctx, [(first, ("feed-1", "feed")),
-                                          (again, ("feed-2", "feed")),
-                                          (changed, ("feed-1", "feed")), (bad, None)])
+                                          (again, ("feed-1", "feed")),
+                                          (changed, ("feed-1", "feed")),
+                                          (other, ("feed-2", "feed")), (bad, None)])
     assert [[(a.index, a.id, a.duplicate) for a in accepted] for accepted, _ in outcomes] == [
-        [(0, "a", False), (1, "b", False)], [(0, "a", True)], [], []]
+        [(0, "a", False), (1, "b", False)], [(0, "a", True)], [], [(0, "a", False)], []]
     assert [[(r.index, r.error.code) for r in refused] for _, refused in outcomes][2] == [
-        (0, "id_conflict")]
-    assert outcomes[3][1][0].error.code != "id_conflict"
-    assert (work.bulk_signals, work.urgent_signals) == (["a", "b"], [])
+        (0, "id_conflict")]  # its own id again, with other content
+    assert outcomes[4][1][0].error.code != "id_conflict"
     with room.ctx.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(SignalRow)) == 2
+        keys = dict(session.execute(select(SignalRow.id, SignalRow.feed)).all())
+        assert sorted(keys.values()) == ["feed-1", "feed-1", "feed-2"]  # feed-2's "a" is its own
+        assert (sorted(work.bulk_signals), work.urgent_signals) == (sorted(keys), [])
         assert session.scalar(select(func.count()).select_from(Audit)
-                              .where(Audit.action == "ingest")) == 3  # one per actor's request
+                              .where(Audit.action == "ingest")) == 4  # one per actor's request
 
 
 def test_a_request_that_breaks_the_shared_transaction_fails_alone(

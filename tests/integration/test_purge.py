@@ -10,8 +10,8 @@ from pathlib import Path
 from sqlalchemy import select, text
 
 from tests.integration.service_harness import Room, make_room
-from warn.api.audit import audit
-from warn.api.auth import Principal
+from warn.access.audit import audit
+from warn.access.principal import Principal
 from warn.service import actions
 from warn.service.purge import purge_resolved
 from warn.store.db import upgrade
@@ -81,6 +81,7 @@ def test_purge_forgets_old_resolved_cases_and_keeps_their_counts(room: Room) -> 
     report = purge_resolved(room.ctx, timedelta(days=30))
 
     assert (report.cases, report.signals) == (1, 1) and report.deliveries >= 3
+    assert report.audit >= 1 and report.warnings == []  # the result's note, files cleared
     dump = _dump(room)
     for value in (*OLD.values(), "12345678", "1234 5678"):
         assert value not in dump, value

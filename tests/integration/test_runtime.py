@@ -33,8 +33,8 @@ def test_ingest_tells_the_lane_from_the_signal_alone(room: Room) -> None:
     call = _signal(room, "c1", "flagged_call", "+8613800000001", caller="+85212345678",
                    duration_s=30, ongoing=True)
     sms = _signal(room, "m1", "scam_sms", "+8613800000002", sender="10690000")
-    assert (call.urgent_signals, call.bulk_signals) == (["c1"], [])
-    assert (sms.urgent_signals, sms.bulk_signals) == ([], ["m1"])
+    assert (call.urgent_signals, call.bulk_signals) == ([room.signal_key("c1")], [])
+    assert (sms.urgent_signals, sms.bulk_signals) == ([], [room.signal_key("m1")])
 
 
 def test_a_task_sends_the_deliveries_it_made_itself(room: Room) -> None:

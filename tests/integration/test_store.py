@@ -210,6 +210,7 @@ def test_json_payload_round_trips(engine: Engine) -> None:
         db.add(
             SignalRow(
                 id="s1",
+                feed_id="s1",
                 kind="scam_sms",
                 observed_at=T0,
                 received_at=T0,

@@ -1,7 +1,7 @@
 """On SQLite one write lock serves the whole embedded server, so what anyone outside can
 make it do must not hold that lock: reading (API, console pages, metrics) takes none,
 a password is checked with no transaction open, and /healthz gives up within a second
-when the lock is held elsewhere. Sign-in outcomes stay exact when guesses overlap."""
+when the lock is held elsewhere. (Guesses that overlap: test_sign_in_throttle.py.)"""
 
 from __future__ import annotations
 
@@ -19,7 +19,7 @@ from console_harness import PASSWORD, person
 from sqlalchemy import Engine, event, func, select
 
 from warn.api import ops
-from warn.console.accounts import MAX_FAILURES, set_password, sign_in
+from warn.console.accounts import set_password, sign_in
 from warn.console.passwords import verify_password
 from warn.store.db import upgrade
 from warn.store.models import Audit, User
@@ -132,53 +132,6 @@ def _actions(api: Api) -> dict[str, int]:
     with api.ctx.reads() as session:
         return dict(session.execute(select(Audit.action, func.count())
                                     .group_by(Audit.action)).all())
-
-
-def test_guesses_side_by_side_all_count_and_lock_the_account_once(api: Api) -> None:
-    api.user("cui", "officer")
-    set_password(api.ctx, "cui", PASSWORD)
-    guesses = 2 * MAX_FAILURES
-    start = threading.Barrier(guesses)
-    outcomes: list[str] = []
-
-    def guess(n: int) -> None:
-        start.wait()
-        outcomes.append(sign_in(api.ctx, "cui", f"wrong-guess-{n}", client=None).status)
-
-    threads = [threading.Thread(target=guess, args=(n,)) for n in range(guesses)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert sorted(outcomes) == ["locked"] * (guesses - MAX_FAILURES + 1) \
-        + ["refused"] * (MAX_FAILURES - 1)
-    assert _actions(api) == {"set_password": 1, "login_failed": MAX_FAILURES,
-                             "account_locked": 1, "login_locked": guesses - MAX_FAILURES}
-
-
-def test_a_right_guess_checked_while_others_locked_the_account_is_refused(
-        api: Api, monkeypatch: pytest.MonkeyPatch) -> None:
-    api.user("cui", "officer")
-    set_password(api.ctx, "cui", PASSWORD)
-    locked = threading.Event()
-
-    def verify(password: str, stored: str | None) -> bool:
-        if password == PASSWORD:  # still checking when the wrong guesses lock the account
-            locked.wait(30)
-        return verify_password(password, stored)
-
-    monkeypatch.setattr("warn.console.accounts.verify_password", verify)
-    outcome: list[str] = []
-    right = threading.Thread(target=lambda: outcome.append(
-        sign_in(api.ctx, "cui", PASSWORD, client=None).status))
-    right.start()
-    wrong = [sign_in(api.ctx, "cui", f"wrong-guess-{n}", client=None).status
-             for n in range(MAX_FAILURES)]
-    locked.set()
-    right.join(timeout=30)
-    assert wrong[-1] == "locked" and outcome == ["locked"]
-    with api.ctx.reads() as session:
-        assert session.get_one(User, "cui").locked_until is not None
 
 
 def test_a_password_replaced_while_it_was_checked_is_checked_again(

@@ -46,6 +46,10 @@ MATRIX: dict[str, dict[str, int]] = {
     "GET /v1/signals/{id}": expect({"feed": 200, "officer": 200, "officer_no_district": 200,
                                     "officer_other_district": 200, "admin": 200},
                                    scoped=False),
+    # Another feed's signal is not found by a feed, whoever it is.
+    "GET /v1/signals/{id} (another feed's)": expect({
+        "feed": 404, "officer": 200, "officer_no_district": 200,
+        "officer_other_district": 200, "admin": 200}, scoped=False),
     "GET /v1/cases": expect({**READERS, "officer_other_district": 200,
                              "liaison_other_school": 200, "team_other": 200}),
     "GET /v1/cases/{id}": expect(READERS),
@@ -80,8 +84,11 @@ class World:
                  "admin": ("admin", {}), "disabled": ("officer", {"district": "wanzhou"})}
         for caller, (role, scope) in names.items():
             api.user(caller, role, **scope)
-        disable_user(api.ctx, "disabled")
+        disable_user(api.ctx, "disabled", trust_s=0)
         self.shared = self.case("dispatched")
+        # The feed's own signal: a feed reads its own ids only (sig-1 was the admin's).
+        own = api.signal(signal_id="feed-own", msisdn="+8613700099999")
+        assert api.post("feed", "/v1/signals", own).status_code == 202
 
     def case(self, state: str) -> str:
         """A high case of a student: school told, stage 1 awaiting confirmation or, when
@@ -139,7 +146,8 @@ def _post_signal(world: World, caller: str, allowed: bool) -> httpx.Response:
 
 CALLS: dict[str, Callable[..., Any]] = {
     "POST /v1/signals": _post_signal,
-    "GET /v1/signals/{id}": _get("/v1/signals/sig-1"),
+    "GET /v1/signals/{id}": _get("/v1/signals/feed-own"),
+    "GET /v1/signals/{id} (another feed's)": _get("/v1/signals/sig-1"),
     "GET /v1/cases": _get("/v1/cases"),
     "GET /v1/cases/{id}": _get("/v1/cases/{case}"),
     "GET /v1/deliveries?case_id=": _get("/v1/deliveries?case_id={case}"),

@@ -7,6 +7,9 @@ again with hmac.compare_digest so that no early-exit comparison is ever made on 
 
 import hashlib
 import hmac
+import subprocess
+import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select, text
 
 from tests.integration.api_harness import Api
-from warn.api import create_app
+from warn.app import create_app
 from warn.service.registration import add_user, disable_user
 from warn.service.tokens import TokenCache
 from warn.store.db import upgrade
@@ -92,3 +95,69 @@ def test_a_token_disabled_by_another_process_is_refused_within_the_trust_time(
         assert client.get("/v1/cases", headers=auth).status_code == 200  # trusted, for now
         clock[0] += cache.trust_s / 2
         assert client.get("/v1/cases", headers=auth).status_code == 401
+
+
+def test_a_trust_counts_from_when_the_lookup_began(api: Api) -> None:
+    """A lookup that saw the user enabled began before the disabling commit: counted from
+    there, its trust ends within TOKEN_TRUST_S of that commit however slow the read was."""
+    token = add_user(api.ctx, "cui", "officer")
+    now = [100.0]
+    cache = TokenCache(trust_s=1.0, clock=lambda: now[0])
+    reads = api.ctx.reads
+
+    def slow_reads() -> object:
+        now[0] += 0.7
+        return reads()
+
+    api.ctx.reads = slow_reads  # type: ignore[assignment]
+    assert cache.holder(api.ctx, token) is not None
+    api.ctx.reads = reads
+    now[0] += 0.2
+    assert cache.trusted(token) is not None
+    now[0] += 0.1
+    assert cache.trusted(token) is None
+
+
+# Another server process: it checks the token it reads first on every line it is sent.
+_OTHER_SERVER = """
+import sys
+from warn.service.context import Context
+from warn.service.tokens import TokenCache
+from warn.store.db import make_engine, session_factory
+engine = make_engine(sys.argv[1])
+ctx = Context(engine=engine, sessions=session_factory(engine), policy=None, gateways={})
+cache = TokenCache(trust_s=float(sys.argv[2]))
+token = sys.stdin.readline().strip()
+for _ in sys.stdin:
+    print("accepted" if cache.holder(ctx, token) else "refused", flush=True)
+"""
+
+
+def test_once_disable_returns_no_other_server_accepts_the_token(
+        db_url: str, tmp_path: Path) -> None:
+    harness = Api(db_url, tmp_path / "gateway.ndjson")
+    token = add_user(harness.ctx, "cui", "officer")
+    trust = 0.5
+    server = subprocess.Popen([sys.executable, "-c", _OTHER_SERVER, db_url, str(trust)],
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                              cwd=Path(__file__).resolve().parents[2])
+    assert server.stdin is not None and server.stdout is not None
+
+    def ask() -> str:
+        assert server.stdin is not None and server.stdout is not None
+        server.stdin.write("?\n")
+        server.stdin.flush()
+        return server.stdout.readline().strip()
+
+    try:
+        server.stdin.write(token + "\n")
+        assert ask() == "accepted"  # and trusted, without the database, for `trust` seconds
+        started = time.monotonic()
+        disable_user(harness.ctx, "cui", trust_s=trust)
+        took = time.monotonic() - started
+        assert ask() == "refused"
+        assert trust <= took < trust + 2
+    finally:
+        server.stdin.close()
+        server.wait(timeout=30)
+        harness.close()

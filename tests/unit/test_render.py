@@ -1,4 +1,5 @@
-"""Message rendering: the 70-character flash SMS, the start-up check, literal values."""
+"""Message rendering: the 70-character flash SMS, the start-up check, literal values, no
+links, no raw feed codes, and the school group's message masked (CONTRACT §2, §5)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,15 @@ from pathlib import Path
 import pytest
 
 from warn.channels import CHANNEL_NAMES
+from warn.labels import FRAUD_LABELS
+from warn.links import contains_link
 from warn.render import (
     FLASH_SMS_DEFAULT,
     FLASH_SMS_LIMIT,
     MessageContext,
     TemplateCheckError,
     check_templates,
-    contains_link,
     environment,
-    mask_msisdn_in,
     render_message,
     resolve_templates_dir,
     sample_contexts,
@@ -84,10 +85,31 @@ def test_flash_sms_too_long_at_run_time_falls_back_to_the_default() -> None:
     assert len(FLASH_SMS_DEFAULT) <= FLASH_SMS_LIMIT
 
 
-def test_unknown_fraud_type_is_shown_literally() -> None:
-    body = render_message("callback_96110", dataclasses.replace(CALL, fraud_type="qr_code_scam"))
+@pytest.mark.parametrize("fraud_type", ["qr_code_scam", "请访问10.0.0.1/a", "other"])
+@pytest.mark.parametrize("channel", CHANNEL_NAMES)
+def test_a_fraud_type_without_a_label_never_appears(channel: str, fraud_type: str) -> None:
+    attributes = {**CALL.latest_attributes, "fraud_type": fraud_type}
+    ctx = dataclasses.replace(CALL, fraud_type=fraud_type, latest_attributes=attributes)
 
-    assert "qr_code_scam" in body
+    body = render_message(channel, ctx)
+
+    assert fraud_type not in body and "10[.]0" not in body
+    generic = dataclasses.replace(CALL, fraud_type=None, latest_attributes=attributes)
+    assert body == render_message(channel, generic)  # the generic wording, as with none
+
+
+def test_unknown_fraud_type_flash_sms_uses_the_generic_wording() -> None:
+    ctx = dataclasses.replace(BARE, fraud_type="请访问10.0.0.1/a", latest_kind="scam_sms")
+
+    body = render_message("flash_sms", ctx)
+
+    assert body == "[反诈中心]您收到的短信涉嫌诈骗，切勿转账，有疑问请拨打110"
+
+
+def test_known_fraud_types_keep_their_wording() -> None:
+    for fraud_type, label in FRAUD_LABELS.items():
+        body = render_message("callback_96110", dataclasses.replace(CALL, fraud_type=fraud_type))
+        assert label in body and fraud_type not in body
 
 
 @pytest.mark.parametrize("value", ["{{7*7}}", "<script>alert(1)</script>", "{% raw %}&amp;"])
@@ -123,12 +145,74 @@ def test_times_are_local_and_numbers_national() -> None:
     assert "已通话60分钟" in body and "仍在通话中" in body
 
 
-def test_masking_covers_both_number_forms() -> None:
-    body = render_message("school_group", CALL) + " +8613812345678"
+SUBJECT_SPELLINGS = [
+    "13812345678", "+8613812345678", "１３８１２３４５６７８", "138.1234.5678", "(138)1234-5678",
+    "138  1234  5678", "138/1234/5678", "+86 138 1234 5678", "0086-138-1234-5678",
+    "8613812345678", "1.3.8.1.2.3.4.5.6.7.8",
+]
 
-    masked = mask_msisdn_in(body, CALL.msisdn)
 
-    assert "13812345678" not in masked and "138****5678" in masked
+@pytest.mark.parametrize("spelling", SUBJECT_SPELLINGS)
+def test_school_group_body_never_holds_the_full_number(spelling: str) -> None:
+    ctx = dataclasses.replace(CALL, location=f"宿舍楼下，室友电话 {spelling}",
+                              subject_name=f"郭某（{spelling}）",
+                              latest_attributes={**CALL.latest_attributes, "app": spelling})
+
+    body = render_message("school_group", ctx)
+
+    digits = "".join(char for char in body if char.isdigit() or char == "*")
+    assert "13812345678" not in digits, body
+    assert "手机 138****5678，" in body and "室友电话 138****5678" in body
+    assert "对方号码 +85212345678" in body  # another number is not the subject's
+
+
+def test_only_the_school_group_is_masked() -> None:
+    for channel in ("callback_96110", "mobile_team", "duty_page"):
+        assert "13812345678" in render_message(channel, CALL), channel
+    assert "138****5678" not in render_message("callback_96110", CALL)
+
+
+def test_school_group_masks_short_numbers_too() -> None:
+    ctx = dataclasses.replace(CALL, msisdn="+85261234567", location="电话 6123 4567")
+
+    body = render_message("school_group", ctx)
+
+    assert "手机 ****4567，" in body and "电话 ****4567" in body and "61234567" not in body
+
+
+HOSTILE_LINKS = [
+    "https://gov-safe.cn/verify", "1.2.3.4:8080/pay", "公安-安全账户.中国/verify",
+    "ｗｗｗ．ｅｖｉｌ．ｃｏｍ", "evil。com", "localhost:8080", "[2001:db8::1]:443/x",
+    "xn--fiqs8s.xn--fiqs8s", "www.evil", "10.0.0.1/a",
+]
+
+
+@pytest.mark.parametrize("link", HOSTILE_LINKS)
+@pytest.mark.parametrize("channel", CHANNEL_NAMES)
+def test_a_link_in_any_signal_value_is_defanged_in_every_channel(channel: str, link: str) -> None:
+    for field, kind, attributes in (
+        ("url", "scam_site_visit", {"url": link}),
+        ("app", "fraud_app_install", {"app": link}),
+        ("account", "transfer_attempt", {"account": link, "amount_cny": 5000}),
+        ("caller", "flagged_call", {"caller": link, "duration_s": 60}),
+        ("fraud_type", "scam_sms", {"sender": "95555", "fraud_type": link}),
+    ):
+        ctx = dataclasses.replace(CALL, latest_kind=kind, latest_attributes=attributes,
+                                  fraud_type=attributes.get("fraud_type"))
+        assert not contains_link(render_message(channel, ctx)), (field, link)
+    for field in ("subject_name", "location", "school_name", "student_no", "district"):
+        ctx = dataclasses.replace(CALL, **{field: link})
+        assert not contains_link(render_message(channel, ctx)), (field, link)
+
+
+def test_a_link_made_where_two_values_meet_is_defanged(templates_copy: Path) -> None:
+    (templates_copy / "messages" / "mobile_team.j2").write_text(
+        "出警：{{ location }}{{ subject_name }}", encoding="utf-8")
+    ctx = dataclasses.replace(CALL, location="evil.", subject_name="com/pay")
+
+    body = render_message("mobile_team", ctx, templates_dir=templates_copy)
+
+    assert body == "出警：evil[.]com/pay"
 
 
 def test_missing_optional_values_read_well() -> None:

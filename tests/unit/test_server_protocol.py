@@ -1,8 +1,12 @@
 """`warn serve` turns Nagle's algorithm off on every connection, whatever the listening
-socket says about itself (otherwise each kept-alive answer waits ~40 ms for a delayed ACK)."""
+socket says about itself (otherwise each kept-alive answer waits ~40 ms for a delayed ACK).
+Its read deadlines are tested on a real server: tests/integration/test_slow_clients.py."""
 
+import asyncio
 import socket
 from typing import Any
+
+from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from warn.api.server import NoDelayHTTPProtocol
 
@@ -17,12 +21,35 @@ class FakeTransport:
 
 def test_a_new_connection_gets_tcp_nodelay(monkeypatch: Any) -> None:
     made: list[object] = []
-    parent = NoDelayHTTPProtocol.__mro__[1]
-    monkeypatch.setattr(parent, "connection_made", lambda self, transport: made.append(transport))
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0) as sock:
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
-        protocol = NoDelayHTTPProtocol.__new__(NoDelayHTTPProtocol)
-        transport = FakeTransport(sock)
-        protocol.connection_made(transport)  # type: ignore[arg-type]
-        assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+    monkeypatch.setattr(AutoHTTPProtocol, "connection_made",
+                        lambda self, transport: made.append(transport))
+    loop = asyncio.new_event_loop()
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM, 0) as sock:
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) == 0
+            protocol = NoDelayHTTPProtocol.__new__(NoDelayHTTPProtocol)
+            protocol.loop = loop
+            transport = FakeTransport(sock)
+            protocol.connection_made(transport)  # type: ignore[arg-type]
+            assert sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+            protocol._cancel()
+    finally:
+        loop.close()
     assert made == [transport]
+
+
+def test_the_access_log_leaves_query_strings_out() -> None:
+    import logging
+    import logging.config
+
+    from warn.api.server import AccessWithoutQuery, log_config
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1,
+                               '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", "/audit?target=%2B8613987654321",
+                                "1.1", 200), None)
+    assert AccessWithoutQuery().filter(record)
+    assert record.getMessage() == '127.0.0.1:5000 - "GET /audit HTTP/1.1" 200'
+    config = log_config()
+    assert config["handlers"]["access"]["filters"] == ["without_query"]
+    logging.config.dictConfig(config)  # uvicorn can use it as it is

@@ -1,5 +1,2 @@
-"""The HTTP API (FastAPI): `create_app(get_context)`."""
-
-from warn.api.app import create_app
-
-__all__ = ["create_app"]
+"""The HTTP API (FastAPI): the /v1 JSON API of CONTRACT §3 and the operations endpoints.
+`warn.api.app.create_api` builds it alone; `warn.app.create_app` with the console."""

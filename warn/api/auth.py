@@ -1,53 +1,23 @@
-"""Who is asking: `Authorization: Bearer <token>` → the enabled user holding that token."""
+"""Who is asking the API: `Authorization: Bearer <token>` → the enabled user holding that
+token, and the role gates of its endpoints."""
 
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from warn.api.errors import ApiError, forbidden
-from warn.service.context import Context
-from warn.service.tokens import TokenCache
-from warn.work import HandOff
+from warn.access.errors import AccessError, forbidden
+from warn.access.principal import Principal
+from warn.deps import Ctx, tokens_of
 
 _bearer = HTTPBearer(auto_error=False, description="the API token printed by `warn user add`")
 _MAX_TOKEN = 512
 
 
-@dataclass(frozen=True)
-class Principal:
-    name: str
-    role: str  # feed|officer|liaison|team|admin
-    school: str | None = None
-    district: str | None = None
-    team: str | None = None
-
-
-async def get_context(request: Request) -> Context:
-    # Dependencies without I/O are async: FastAPI runs sync ones on its thread pool, a
-    # hop per dependency per request.
-    factory: Callable[[], Context] = request.app.state.get_context
-    return factory()
-
-
-Ctx = Annotated[Context, Depends(get_context)]
-
-
-async def get_outbox(request: Request) -> HandOff:
-    """Where a request's work goes (the runtime that built the app says)."""
-    hand_off: HandOff = request.app.state.hand_off
-    return hand_off
-
-
-# What an action's use case left to be done is handed here before the request answers.
-Outbox = Annotated[HandOff, Depends(get_outbox)]
-
-
-def _unauthorized(message: str) -> ApiError:
-    return ApiError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
+def _unauthorized(message: str) -> AccessError:
+    return AccessError(401, "unauthorized", message, headers={"WWW-Authenticate": "Bearer"})
 
 
 async def current_user(request: Request, ctx: Ctx,
@@ -59,7 +29,7 @@ async def current_user(request: Request, ctx: Ctx,
     if not token or len(token) > _MAX_TOKEN:
         raise _unauthorized("unknown or revoked token")
     # A token checked a moment ago needs no database, nor a hop to the thread pool.
-    tokens: TokenCache = request.app.state.tokens
+    tokens = tokens_of(request)
     user = tokens.trusted(token) or await run_in_threadpool(tokens.holder, ctx, token)
     if user is None:
         raise _unauthorized("unknown or revoked token")

@@ -5,10 +5,13 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 
-from warn.api import queries
-from warn.api.audit import audit, audit_quietly
-from warn.api.auth import CaseReader, Ctx, Outbox, Principal
-from warn.api.errors import ApiError, not_found
+from warn.access import reads
+from warn.access.audit import audited
+from warn.access.errors import not_found
+from warn.access.principal import Principal
+from warn.access.scope import check_may_act
+from warn.access.shaping import for_reader
+from warn.api.auth import CaseReader
 from warn.api.schemas import (
     CaseList,
     CaseOut,
@@ -18,15 +21,15 @@ from warn.api.schemas import (
     OutcomeBody,
     errors,
 )
-from warn.api.scope import check_may_act
-from warn.api.views import case_detail, case_summary, for_reader
-from warn.domain.events import InvalidResult, Rejected
+from warn.api.views import case_detail, case_summary
+from warn.deps import Ctx, Outbox
 from warn.service import actions
 from warn.service.context import Context
 from warn.work import HandOff
 
 router = APIRouter(prefix="/v1/cases", tags=["cases"])
-Flag = Literal["awaiting_confirmation", "overdue", "no_team", "exhausted", "stuck"]
+Flag = Literal["awaiting_confirmation", "overdue", "no_team", "exhausted", "stuck",
+               "unknown_school", "unknown_district"]
 _READ_ERRORS = errors(401, 403, 404, 503)
 _ACT_ERRORS = errors(401, 403, 404, 409, 422, 503)
 
@@ -39,48 +42,49 @@ def list_cases(ctx: Ctx, user: CaseReader,
                limit: Annotated[int, Query(ge=1, le=500)] = 50,
                cursor: Annotated[str | None, Query(max_length=512)] = None) -> dict[str, Any]:
     """Cases in the caller's scope, newest first; pass `next` back as `cursor` for more."""
-    query = queries.CaseFilter(state=state, tier=tier, flag=flag, limit=limit, cursor=cursor)
-    with ctx.reads() as session:
-        rows, following = queries.list_cases(session, user, query)
-        items = [for_reader(user, case_summary(row), row.msisdn) for row in rows]
-    audit(ctx, user, "list_cases", "cases", state=state, tier=tier, flag=flag,
-          cursor=cursor, count=len(items))
+    query = reads.CaseFilter(state=state, tier=tier, flag=flag, limit=limit, cursor=cursor)
+    with audited(ctx, user, "list_cases", "cases", kind="read", state=state, tier=tier,
+                 flag=flag, cursor=cursor) as noted:
+        with ctx.reads() as session:
+            rows, following = reads.list_cases(session, user, query)
+            items = [for_reader(user, case_summary(row), row.msisdn) for row in rows]
+        # Every case shown is named: who saw a case is found by its id.
+        noted.update(count=len(items), cases=[row.id for row in rows])
     return {"items": items, "next": following}
 
 
 @router.get("/{case_id}", responses={200: {"model": CaseOut}, **_READ_ERRORS})
 def get_case(case_id: str, ctx: Ctx, user: CaseReader) -> dict[str, Any]:
-    data = read_case(ctx, user, case_id)
-    audit(ctx, user, "read_case", case_id)
-    return data
+    with audited(ctx, user, "read_case", case_id, kind="read"):
+        return read_case(ctx, user, case_id)
 
 
 def read_case(ctx: Context, user: Principal, case_id: str) -> dict[str, Any]:
     with ctx.reads() as session:
-        row = queries.readable_case(session, user, case_id)
+        row = reads.readable_case(session, user, case_id)
         if row is None:
             raise not_found()
         return case_detail(session, user, row)
 
 
-def acting_officer(case_id: str, ctx: Ctx, user: CaseReader) -> Principal:
-    """The case must be readable (else 404) and the user one who may act on it (else 403)."""
-    with ctx.reads() as session:
-        if queries.readable_case(session, user, case_id) is None:
-            raise not_found()
-    try:
-        check_may_act(user)
-    except ApiError:
-        audit_quietly(ctx, user, "refused", case_id, status=403)
-        raise
-    return user
+def acting_officer(action: str) -> Callable[[str, Context, Principal], Principal]:
+    """A dependency: the case must be readable (else 404) and the user one who may act on it
+    (else 403), both checked before the body is."""
 
+    def check(case_id: str, ctx: Ctx, user: CaseReader) -> Principal:
+        with audited(ctx, user, action, case_id, kind="check"):
+            with ctx.reads() as session:
+                if reads.readable_case(session, user, case_id) is None:
+                    raise not_found()
+            check_may_act(user)
+        return user
 
-Officer = Annotated[Principal, Depends(acting_officer)]
+    return check
 
 
 @router.post("/{case_id}/confirm", responses={200: {"model": CaseOut}, **_ACT_ERRORS})
-def confirm(case_id: str, body: ConfirmBody, ctx: Ctx, user: Officer,
+def confirm(case_id: str, body: ConfirmBody, ctx: Ctx,
+            user: Annotated[Principal, Depends(acting_officer("confirm"))],
             outbox: Outbox) -> dict[str, Any]:
     """Dispatch a stage that awaits an officer's confirmation (409 if none does)."""
     return _act(ctx, outbox, user, case_id, "confirm", body.model_dump(),
@@ -88,7 +92,8 @@ def confirm(case_id: str, body: ConfirmBody, ctx: Ctx, user: Officer,
 
 
 @router.post("/{case_id}/decline", responses={200: {"model": CaseOut}, **_ACT_ERRORS})
-def decline(case_id: str, body: DeclineBody, ctx: Ctx, user: Officer,
+def decline(case_id: str, body: DeclineBody, ctx: Ctx,
+            user: Annotated[Principal, Depends(acting_officer("decline"))],
             outbox: Outbox) -> dict[str, Any]:
     """Decline a stage that awaits confirmation: the ladder moves on."""
     return _act(ctx, outbox, user, case_id, "decline", body.model_dump(),
@@ -96,8 +101,9 @@ def decline(case_id: str, body: DeclineBody, ctx: Ctx, user: Officer,
 
 
 @router.post("/{case_id}/escalate", responses={200: {"model": CaseOut}, **_ACT_ERRORS})
-def escalate(case_id: str, ctx: Ctx, user: Officer, outbox: Outbox,
-             body: EscalateBody | None = None) -> dict[str, Any]:
+def escalate(case_id: str, ctx: Ctx,
+             user: Annotated[Principal, Depends(acting_officer("escalate"))],
+             outbox: Outbox, body: EscalateBody | None = None) -> dict[str, Any]:
     """End the current stage now and move to the next, as if its wait had run out."""
     reason = body.reason if body is not None else None
     return _act(ctx, outbox, user, case_id, "escalate", {"reason": reason},
@@ -105,7 +111,8 @@ def escalate(case_id: str, ctx: Ctx, user: Officer, outbox: Outbox,
 
 
 @router.post("/{case_id}/outcome", responses={200: {"model": CaseOut}, **_ACT_ERRORS})
-def outcome(case_id: str, body: OutcomeBody, ctx: Ctx, user: Officer,
+def outcome(case_id: str, body: OutcomeBody, ctx: Ctx,
+            user: Annotated[Principal, Depends(acting_officer("outcome"))],
             outbox: Outbox) -> dict[str, Any]:
     """Resolve the case; every pending stage and timer is cancelled."""
     return _act(ctx, outbox, user, case_id, "outcome", body.model_dump(),
@@ -115,12 +122,7 @@ def outcome(case_id: str, body: OutcomeBody, ctx: Ctx, user: Officer,
 
 def _act(ctx: Context, outbox: HandOff, user: Principal, case_id: str, action: str,
          detail: dict[str, Any], run: Callable[[], actions.Done]) -> dict[str, Any]:
-    try:
+    with audited(ctx, user, action, case_id, **detail):
         _, work = run()
-    except (Rejected, InvalidResult) as error:
-        status = 409 if isinstance(error, Rejected) else 422
-        audit_quietly(ctx, user, action, case_id, status=status, error=str(error), **detail)
-        raise
-    outbox(work)
-    audit_quietly(ctx, user, action, case_id, status=200, **detail)
+        outbox(work)
     return read_case(ctx, user, case_id)

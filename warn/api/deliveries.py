@@ -4,14 +4,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
-from warn.api import queries
-from warn.api.audit import audit, audit_quietly
-from warn.api.auth import CaseReader, Ctx, Outbox, Principal
-from warn.api.errors import ApiError, not_found
+from warn.access import reads
+from warn.access.audit import audited
+from warn.access.errors import not_found
+from warn.access.principal import Principal
+from warn.access.scope import check_may_report
+from warn.access.shaping import for_reader
+from warn.api.auth import CaseReader
 from warn.api.schemas import DeliveryList, DeliveryOut, ResultBody, errors
-from warn.api.scope import check_may_report, sees_duty_pages
-from warn.api.views import delivery_json, for_reader
-from warn.domain.events import InvalidResult, Rejected
+from warn.api.views import delivery_json
+from warn.deps import Ctx, Outbox
 from warn.service.actions import report_result
 from warn.service.context import Context
 
@@ -23,31 +25,27 @@ def list_deliveries(ctx: Ctx, user: CaseReader,
                     case_id: Annotated[str, Query(min_length=1, max_length=64)]
                     ) -> dict[str, Any]:
     """Every message of one case the caller may read (oldest first)."""
-    with ctx.reads() as session:
-        case = queries.readable_case(session, user, case_id)
-        if case is None:
-            raise not_found()
-        rows = queries.case_deliveries(session, case_id, duty_pages=sees_duty_pages(user))
-        items = [delivery_json(row, results) for row, results in rows]
-        msisdn = case.msisdn
-    audit(ctx, user, "list_deliveries", case_id, count=len(items))
-    shown: dict[str, Any] = for_reader(user, {"items": items}, msisdn)
-    return shown
+    with audited(ctx, user, "list_deliveries", case_id, kind="read") as noted:
+        with ctx.reads() as session:
+            case = reads.readable_case(session, user, case_id)
+            if case is None:
+                raise not_found()
+            items = [delivery_json(row, results)
+                     for row, results in reads.case_deliveries(session, user, case_id)]
+        noted["count"] = len(items)
+    return for_reader(user, {"items": items}, case.msisdn)
 
 
 def reporter(delivery_id: str, ctx: Ctx, user: CaseReader) -> Principal:
     """The delivery's case must be readable (else 404), the delivery one the user may report
     on (else 403)."""
-    with ctx.reads() as session:
-        found = queries.delivery_with_case(session, user, delivery_id)
-        if found is None or (found[0].channel == "duty_page" and not sees_duty_pages(user)):
+    with audited(ctx, user, "result", delivery_id, kind="check"):
+        with ctx.reads() as session:
+            found = reads.delivery_with_case(session, user, delivery_id)
+        if found is None:
             raise not_found("delivery")
         delivery = found[0]
-    try:
         check_may_report(user, delivery.channel, delivery.recipient)
-    except ApiError:
-        audit_quietly(ctx, user, "refused", delivery_id, status=403)
-        raise
     return user
 
 
@@ -59,27 +57,18 @@ Reporter = Annotated[Principal, Depends(reporter)]
 def post_result(delivery_id: str, body: ResultBody, ctx: Ctx, user: Reporter,
                 outbox: Outbox) -> dict[str, Any]:
     """Record a result (always, even on a resolved case) and let the case react to it."""
-    detail = body.model_dump()
-    try:
+    with audited(ctx, user, "result", delivery_id, **body.model_dump()):
         _, work = report_result(ctx, delivery_id, body.result, user.name, body.note)
-    except (Rejected, InvalidResult) as error:
-        status = 409 if isinstance(error, Rejected) else 422
-        audit_quietly(ctx, user, "result", delivery_id, status=status, error=str(error),
-                      **detail)
-        raise
-    outbox(work)
-    audit_quietly(ctx, user, "result", delivery_id, status=200, **detail)
+        outbox(work)
     return read_delivery(ctx, user, delivery_id)
 
 
 def read_delivery(ctx: Context, user: Principal, delivery_id: str) -> dict[str, Any]:
     with ctx.reads() as session:
-        found = queries.delivery_with_case(session, user, delivery_id)
+        found = reads.delivery_with_case(session, user, delivery_id)
         if found is None:
             raise not_found("delivery")
         delivery, case = found
-        results = queries.results_of(session, [delivery_id]).get(delivery_id, [])
+        results = reads.results_of(session, [delivery_id]).get(delivery_id, [])
         data = delivery_json(delivery, results)
-        msisdn = case.msisdn
-    result: dict[str, Any] = for_reader(user, data, msisdn)
-    return result
+    return for_reader(user, data, case.msisdn)

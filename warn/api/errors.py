@@ -13,6 +13,7 @@ from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from warn.access.errors import AccessError
 from warn.decisions.batch import CaseNotFound
 from warn.domain.events import InvalidResult, Rejected
 from warn.service.actions import DeliveryNotFound
@@ -25,17 +26,8 @@ _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "
                503: "store_unavailable"}
 
 
-class ApiError(Exception):
-    """Raised anywhere in a request to answer with this status and error body."""
-
-    def __init__(self, status: int, code: str, message: str, field: str | None = None,
-                 headers: dict[str, str] | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.field = field
-        self.headers = headers
+class ApiError(AccessError):
+    """A refusal of the HTTP layer itself: a body too large, malformed or not a signal."""
 
 
 def error_body(code: str, message: str, field: str | None = None) -> dict[str, Any]:
@@ -48,14 +40,6 @@ def error_body(code: str, message: str, field: str | None = None) -> dict[str, A
 def error_response(status: int, code: str, message: str, field: str | None = None,
                    headers: Mapping[str, str] | None = None) -> JSONResponse:
     return JSONResponse(error_body(code, message, field), status_code=status, headers=headers)
-
-
-def not_found(what: str = "case") -> ApiError:
-    return ApiError(404, "not_found", f"no such {what}")
-
-
-def forbidden(message: str) -> ApiError:
-    return ApiError(403, "forbidden", message)
 
 
 def _field_of(loc: tuple[int | str, ...]) -> str | None:
@@ -77,8 +61,8 @@ def _is_malformed_json(exc: RequestValidationError) -> bool:
     return any(error.get("type") == "json_invalid" for error in exc.errors())
 
 
-async def _on_api_error(_request: Request, exc: Exception) -> JSONResponse:
-    assert isinstance(exc, ApiError)
+async def _on_access_error(_request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AccessError)
     return error_response(exc.status, exc.code, exc.message, exc.field, exc.headers)
 
 
@@ -124,7 +108,7 @@ async def _on_delivery_not_found(_request: Request, _exc: Exception) -> JSONResp
 
 
 def install_error_handlers(app: FastAPI) -> None:
-    app.add_exception_handler(ApiError, _on_api_error)
+    app.add_exception_handler(AccessError, _on_access_error)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(StarletteHTTPException, _on_http)
     app.add_exception_handler(DBAPIError, _on_store_down)

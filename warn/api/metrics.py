@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from warn.api.queries import FLAG_COLUMNS as FLAGS
+from warn.access.reads import FLAG_COLUMNS as FLAGS
 from warn.service.context import Context
 from warn.store.models import CaseRow, Delivery, Timer
 

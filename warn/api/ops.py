@@ -10,8 +10,8 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import Engine
 
-from warn.api.auth import Ctx
 from warn.api.metrics import metrics_of
+from warn.deps import Ctx
 from warn.store.db import probe
 
 router = APIRouter(tags=["operations"])

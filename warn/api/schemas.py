@@ -1,15 +1,20 @@
 """Request bodies (validated, unknown fields refused) and the documented answers."""
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from warn.domain.case import OFFICER_OUTCOMES
+from warn.text import without_unseen
 
 # Free text from people (notes, reasons): line breaks and tabs are fine, other control
 # characters are not. A NUL cannot even be stored in PostgreSQL, and escape sequences would
 # reach terminals through `warn demo` and log readers.
 PLAIN_TEXT = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+# Bidi and invisible characters are taken out, not refused: one pasted from a chat must not
+# cost the officer the note.
+FreeText = Annotated[str | None, AfterValidator(
+    lambda text: without_unseen(text) if text is not None else None)]
 Text = Field(default=None, max_length=2000, pattern=PLAIN_TEXT)
 
 
@@ -23,11 +28,11 @@ class ConfirmBody(Body):
 
 class DeclineBody(Body):
     stage: int = Field(ge=0, description="index of the stage that awaits confirmation")
-    reason: str | None = Text
+    reason: FreeText = Text
 
 
 class EscalateBody(Body):
-    reason: str | None = Text
+    reason: FreeText = Text
 
 
 Outcome = Literal[OFFICER_OUTCOMES]  # type: ignore[valid-type]
@@ -35,13 +40,13 @@ Outcome = Literal[OFFICER_OUTCOMES]  # type: ignore[valid-type]
 
 class OutcomeBody(Body):
     outcome: Outcome
-    note: str | None = Text
+    note: FreeText = Text
 
 
 class ResultBody(Body):
     result: str = Field(min_length=1, max_length=32, pattern=PLAIN_TEXT,
                         description="one of the channel's results (CONTRACT §3)")
-    note: str | None = Text
+    note: FreeText = Text
 
 
 # --- documented answers -------------------------------------------------------------------
@@ -107,7 +112,7 @@ class DeliveryList(BaseModel):
 
 
 class SignalRef(BaseModel):
-    id: str
+    id: str = Field(description="the feed's own id")
     kind: str
     observed_at: str
 

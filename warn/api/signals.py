@@ -4,16 +4,21 @@ import asyncio
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from warn.api.auth import Ctx, Principal, SignalReader, require
-from warn.api.errors import ApiError, error_body, error_response, not_found
+from warn.access.errors import not_found
+from warn.access.principal import Principal
+from warn.api.auth import SignalReader, require
+from warn.api.errors import ApiError, error_body, error_response
 from warn.api.ingest_queue import SMALL, IngestQueue
 from warn.api.metrics import metrics_of
 from warn.api.schemas import BatchOut, SignalAccepted, SignalState, errors
 from warn.api.signal_doc import OPENAPI_EXTRA
+from warn.deps import Ctx
 from warn.domain.signals import SignalError, is_plain, parse_json
 from warn.service.context import Context
 from warn.service.ingest import MAX_BATCH, Accepted, Outcome, Refused, ingest
@@ -61,13 +66,31 @@ def _ingest_and_hand_off(ctx: Context, items: list[object], actor: tuple[str, st
     return outcome
 
 
-@router.get("/{signal_id:path}", responses={200: {"model": SignalState}, **errors(401, 403, 404)})
-def get_signal(signal_id: str, ctx: Ctx, _user: SignalReader) -> dict[str, Any]:
+@router.get("/{signal_id:path}",
+            responses={200: {"model": SignalState}, **errors(401, 403, 404, 409, 422)})
+def get_signal(signal_id: str, ctx: Ctx, user: SignalReader,
+               feed: Annotated[str | None, Query(max_length=64, description=(
+                   "the feed that sent it, when more than one feed used the id "
+                   "(officers and admins)"))] = None) -> dict[str, Any]:
+    """A feed reads the signals it sent; officers and admins read any feed's."""
+    if user.role == "feed":
+        feed = user.name  # its own ids only: another feed's are not even found
     with ctx.reads() as session:
-        row = session.get(SignalRow, signal_id) if len(signal_id) <= 128 else None
-        if row is None:
-            raise not_found("signal")
-        return {"id": row.id, "state": row.state, "case_id": row.case_id}
+        rows = _signals_named(session, signal_id, feed) if len(signal_id) <= 128 else []
+    if not rows:
+        raise not_found("signal")
+    if len(rows) > 1:
+        raise ApiError(409, "ambiguous_id", f"{len(rows)} feeds sent a signal with this "
+                       "id: name the feed with ?feed=NAME")
+    row = rows[0]
+    return {"id": row.feed_id, "state": row.state, "case_id": row.case_id}
+
+
+def _signals_named(session: Session, feed_id: str, feed: str | None) -> list[SignalRow]:
+    query = select(SignalRow).where(SignalRow.feed_id == feed_id)
+    if feed is not None:
+        query = query.where(SignalRow.feed == feed)
+    return list(session.scalars(query.limit(10)))
 
 
 async def _read_body(request: Request) -> bytes:

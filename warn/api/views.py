@@ -5,10 +5,9 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from warn.api import queries
-from warn.api.auth import Principal
-from warn.api.masking import mask_all
-from warn.api.scope import masks_phone, sees_duty_pages
+from warn.access import reads
+from warn.access.principal import Principal
+from warn.access.shaping import for_reader
 from warn.domain.case import Stage, case_from_dict, flags
 from warn.store.models import CaseRow, Delivery, DeliveryResult
 
@@ -19,13 +18,8 @@ def iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat() if value is not None else None
 
 
-def for_reader(user: Principal, data: Any, msisdn: str) -> Any:
-    """What `user` may see of `data`: liaisons get the subject's number masked everywhere."""
-    return mask_all(data, msisdn) if masks_phone(user) else data
-
-
 def case_flags(row: CaseRow) -> list[str]:
-    return [name for name, column in queries.FLAG_COLUMNS.items()
+    return [name for name, column in reads.FLAG_COLUMNS.items()
             if getattr(row, column.key)]
 
 
@@ -40,17 +34,17 @@ def case_summary(row: CaseRow) -> Json:
 
 def case_detail(session: Session, user: Principal, row: CaseRow) -> Json:
     case = case_from_dict(row.aggregate)
-    deliveries = queries.case_deliveries(session, row.id, duty_pages=sees_duty_pages(user))
+    deliveries = reads.case_deliveries(session, user, row.id)
     data = {"id": case.id, "state": case.state, "outcome": case.outcome, "tier": case.tier,
             "score": case.score, "flags": flags(case), "subject": case.subject.to_dict(),
-            "signals": [{"id": s.id, "kind": s.kind, "observed_at": iso(s.observed_at)}
-                        for s in queries.signals(session, case.signal_ids)],
+            # Signals by the feed's own id (the console also names the feed).
+            "signals": [{"id": s.feed_id, "kind": s.kind, "observed_at": iso(s.observed_at)}
+                        for s in reads.signals(session, case.signal_ids)],
             "stages": [stage_json(stage) for stage in case.stages],
             "deliveries": [delivery_json(d, results) for d, results in deliveries],
             "timeline": [{"at": iso(t.at), "type": t.type, "actor": t.actor, "detail": t.detail}
-                         for t in queries.timeline(session, row.id)]}
-    shown: Json = for_reader(user, data, row.msisdn)
-    return shown
+                         for t in reads.timeline(session, user, row.id)]}
+    return for_reader(user, data, row.msisdn)
 
 
 def stage_json(stage: Stage) -> Json:

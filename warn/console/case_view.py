@@ -5,10 +5,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from warn.api import queries
-from warn.api.auth import Principal
-from warn.api.scope import ACTORS, sees_duty_pages
-from warn.api.views import for_reader
+from warn.access import reads
+from warn.access.principal import Principal
+from warn.access.scope import ACTORS
+from warn.access.shaping import for_reader
 from warn.console import labels
 from warn.console.digest import digest, stage_words
 from warn.console.formats import signal_facts
@@ -27,27 +27,25 @@ View = dict[str, Any]
 
 def case_view(session: Session, user: Principal, row: CaseRow) -> View:
     case = case_from_dict(row.aggregate)
-    signals = queries.signals(session, case.signal_ids)
+    signals = reads.signals(session, case.signal_ids)
     school = session.get(School, case.subject.school) if case.subject.school else None
     schools = {school.id: school.name} if school else {}
     view = {
         "head": digest(case, signals[-1] if signals else None, schools),
-        "signals": [{"id": s.id, "kind": s.kind, "observed_at": s.observed_at,
+        "signals": [{"id": s.feed_id, "feed": s.feed, "kind": s.kind, "observed_at": s.observed_at,
                      "received_at": s.received_at,
                      "facts": signal_facts(dict((s.payload or {}).get("attributes") or {}))}
                     for s in signals],
         "stages": [stage_view(case, stage) for stage in case.stages],
         "deliveries": [delivery_view(user, d, results) for d, results in
-                       queries.case_deliveries(session, row.id,
-                                               duty_pages=sees_duty_pages(user))],
+                       reads.case_deliveries(session, user, row.id)],
         "timeline": [{"at": t.at, "type": labels.label(labels.TIMELINE, t.type),
                       "raw_type": t.type, "actor": t.actor, "detail": t.detail}
-                     for t in queries.timeline(session, row.id)],
+                     for t in reads.timeline(session, user, row.id)],
         "actions": actions_view(case) if user.role in ACTORS else None,
         "version": row.version,
     }
-    shown: View = for_reader(user, view, case.subject.msisdn)
-    return shown
+    return for_reader(user, view, case.subject.msisdn)
 
 
 def stage_view(case: Case, stage: Stage) -> View:

@@ -11,7 +11,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from warn.api.auth import Principal
+from warn.access.principal import Principal
 from warn.console import charts, labels, stats
 from warn.console.formats import percent, span
 from warn.service.context import Context

@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from warn.api import queries
-from warn.api.views import for_reader
+from warn.access import reads
+from warn.access.shaping import for_reader
 from warn.console import labels, lists
 from warn.console.digest import digests
 from warn.console.sessions import ConsoleUser
@@ -32,7 +32,7 @@ def field_view(ctx: Context, user: ConsoleUser, keys: lists.Keys) -> dict[str, A
         found = digests(session, keys)
         ids = [case_id for case_id, _ in keys if case_id in found]
         deliveries = lists.field_deliveries(session, user.principal, ids)
-        results = queries.results_of(session, [d.id for rows in deliveries.values()
+        results = reads.results_of(session, [d.id for rows in deliveries.values()
                                                for d in rows])
         cards = [card(user, found[case_id], deliveries.get(case_id, []), results)
                  for case_id in ids]
@@ -62,8 +62,7 @@ def card(user: ConsoleUser, head: dict[str, Any], rows: list[Delivery],
                       "actor": r.actor, "at": r.at, "note": r.note} for r in reported],
         "options": [(o, labels.label(labels.RESULTS, o)) for o in options],
     }
-    shown: Card = for_reader(user.principal, made, head["msisdn"])
-    return shown
+    return for_reader(user.principal, made, head["msisdn"])
 
 
 def _place_name(session: Session, user: ConsoleUser) -> str:

@@ -4,7 +4,8 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from warn import labels as names
-from warn.render import LOCAL_TZ, defang, duration, national, yuan
+from warn.links import defang
+from warn.render import LOCAL_TZ, duration, national, yuan
 
 
 def _local(moment: datetime | str) -> datetime:

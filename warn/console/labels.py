@@ -50,6 +50,8 @@ FLAGS = {
     "no_team": "无空闲机动队",
     "exhausted": "阶梯用尽",
     "stuck": "处理失败待人工",
+    "unknown_school": "学校未登记",
+    "unknown_district": "辖区未登记",
 }
 
 TIERS = {"high": "高", "medium": "中", "low": "低"}
@@ -91,6 +93,9 @@ AUDIT_ACTIONS = {
     "login_failed": "登录失败",
     "login_locked": "锁定中尝试登录",
     "account_locked": "账户锁定",
+    "login_throttled": "等待期间尝试登录",
+    "sign_in_delayed": "登录失败过多，需等待",
+    "sign_in_unlocked": "解除登录限制",
     "set_password": "设置密码",
     "csrf_refused": "拒绝无效表单",
     "console_case": "查看案件",

@@ -1,5 +1,5 @@
 """Which cases each console list shows, in which order — always inside the reader's scope
-(warn.api.scope), as (case id, version) pairs that digest.py turns into rows."""
+(warn.access.scope), as (case id, version) pairs that digest.py turns into rows."""
 
 import hashlib
 from collections.abc import Sequence
@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, case, or_, select
 from sqlalchemy.orm import Session
 
-from warn.api.auth import Principal
-from warn.api.scope import case_scope
+from warn.access.principal import Principal
+from warn.access.scope import case_scope
 from warn.store.models import CaseRow, Delivery
 
 Keys = list[tuple[str, int]]

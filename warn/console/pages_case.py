@@ -9,21 +9,23 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
-from warn.api import queries
-from warn.api.audit import audit, audit_quietly
-from warn.api.auth import Ctx, Outbox
-from warn.api.scope import ACTORS
+from warn.access import reads
+from warn.access.audit import audited
+from warn.access.errors import AccessError
+from warn.access.scope import ACTORS, check_may_act
 from warn.console.case_view import case_view
 from warn.console.formats import iso
 from warn.console.labels import RESULTS
 from warn.console.lists import signature
 from warn.console.sessions import ConsoleUser
 from warn.console.web import HOME, PageError, Poster, Viewer, not_found, redirect, render
+from warn.deps import Ctx, Outbox
 from warn.domain.events import InvalidResult, Rejected
 from warn.service import actions
 from warn.service.actions import Done
 from warn.service.context import Context
 from warn.store.models import Delivery
+from warn.text import typed_text
 from warn.work import HandOff
 
 router = APIRouter(include_in_schema=False)
@@ -45,18 +47,18 @@ def _readable(ctx: Context, user: ConsoleUser, case_id: str) -> None:
     if len(case_id) > 64:
         raise not_found()
     with ctx.reads() as session:
-        if queries.readable_case(session, user.principal, case_id) is None:
+        if reads.readable_case(session, user.principal, case_id) is None:
             raise not_found()
 
 
 def show_case(request: Request, ctx: Context, user: ConsoleUser, case_id: str,
               status: int = 200, notice: dict[str, str] | None = None) -> HTMLResponse:
-    with ctx.reads() as session:
-        row = queries.readable_case(session, user.principal, case_id)
+    with (audited(ctx, user.principal, "console_case", case_id, kind="read"),
+          ctx.reads() as session):
+        row = reads.readable_case(session, user.principal, case_id)
         if row is None:
             raise not_found()
         view = case_view(session, user.principal, row)
-    audit(ctx, user.principal, "console_case", case_id)
     return render(request, "case.html", user, status, case=view, notice=notice,
                   sig=_signature(ctx, case_id, view["version"]), now=iso(ctx.now()))
 
@@ -85,7 +87,7 @@ def case_state(ctx: Ctx, user: Viewer, case_id: str) -> dict[str, Any]:
     if len(case_id) > 64:
         raise not_found(json=True)
     with ctx.reads() as session:
-        row = queries.readable_case(session, user.principal, case_id)
+        row = reads.readable_case(session, user.principal, case_id)
         if row is None:
             raise not_found(json=True)
         version = row.version
@@ -95,18 +97,19 @@ def case_state(ctx: Ctx, user: Viewer, case_id: str) -> dict[str, Any]:
 def _act(request: Request, ctx: Context, outbox: HandOff, user: ConsoleUser, case_id: str,
          action: str, done: str, run: Callable[[], Done], **detail: Any) -> Response:
     _readable(ctx, user, case_id)
-    if user.role not in ACTORS:
-        raise PageError(403, "无权处理", "您的岗位不能处理案件。")
     try:
-        _, work = run()
+        check_may_act(user.principal)
+    except AccessError:
+        raise PageError(403, "无权处理", "您的岗位不能处理案件。") from None
+    try:
+        with audited(ctx, user.principal, action, case_id, via="console", **detail):
+            _, work = run()
+            outbox(work)
     except (Rejected, InvalidResult) as error:
-        status = 409 if isinstance(error, Rejected) else 422
-        audit_quietly(ctx, user.principal, action, case_id, status=status, error=str(error),
-                      via="console", **detail)
-        text = STALE[action] if status == 409 else "所选的结果不适用，请重新选择。"
-        return show_case(request, ctx, user, case_id, status, {"kind": "error", "text": text})
-    outbox(work)
-    audit_quietly(ctx, user.principal, action, case_id, status=200, via="console", **detail)
+        stale = isinstance(error, Rejected)
+        text = STALE[action] if stale else "所选的结果不适用，请重新选择。"
+        return show_case(request, ctx, user, case_id, 409 if stale else 422,
+                         {"kind": "error", "text": text})
     return redirect(f"/cases/{case_id}?msg={done}")
 
 
@@ -120,7 +123,7 @@ def confirm(request: Request, ctx: Ctx, user: Poster, outbox: Outbox, case_id: s
 @router.post("/cases/{case_id}/decline")
 def decline(request: Request, ctx: Ctx, user: Poster, outbox: Outbox, case_id: str,
             stage: Annotated[int, Form()], reason: Text = "") -> Response:
-    why = reason.strip() or None
+    why = typed_text(reason)
     return _act(request, ctx, outbox, user, case_id, "decline", "declined",
                 lambda: actions.decline(ctx, case_id, stage, user.name, why),
                 stage=stage, reason=why)
@@ -129,7 +132,7 @@ def decline(request: Request, ctx: Ctx, user: Poster, outbox: Outbox, case_id: s
 @router.post("/cases/{case_id}/escalate")
 def escalate(request: Request, ctx: Ctx, user: Poster, outbox: Outbox, case_id: str,
              reason: Text = "") -> Response:
-    why = reason.strip() or None
+    why = typed_text(reason)
     return _act(request, ctx, outbox, user, case_id, "escalate", "escalated",
                 lambda: actions.escalate(ctx, case_id, user.name, why), reason=why)
 
@@ -137,7 +140,7 @@ def escalate(request: Request, ctx: Ctx, user: Poster, outbox: Outbox, case_id: 
 @router.post("/cases/{case_id}/outcome")
 def outcome(request: Request, ctx: Ctx, user: Poster, outbox: Outbox, case_id: str,
             outcome: Annotated[str, Form(max_length=32)], note: Text = "") -> Response:
-    why = note.strip() or None
+    why = typed_text(note)
     return _act(request, ctx, outbox, user, case_id, "outcome", "resolved",
                 lambda: actions.record_outcome(ctx, case_id, outcome, user.name, why),
                 outcome=outcome, note=why)

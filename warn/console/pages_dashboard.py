@@ -3,17 +3,17 @@
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from warn.api.audit import audit
-from warn.api.auth import Ctx
+from warn.access.audit import audited
 from warn.console.dashboard import dashboard
 from warn.console.web import Desk, render
+from warn.deps import Ctx
 
 router = APIRouter(include_in_schema=False)
 
 
 @router.get("/dashboard", response_class=HTMLResponse)
 def dashboard_page(request: Request, ctx: Ctx, user: Desk) -> HTMLResponse:
-    view = dashboard(ctx, user.principal)
     # Aggregates only, no one's personal data: recorded as a plain page view.
-    audit(ctx, user.principal, "console_dashboard", "dashboard")
+    with audited(ctx, user.principal, "console_dashboard", "dashboard", kind="read"):
+        view = dashboard(ctx, user.principal)
     return render(request, "dashboard.html", user, **view)

@@ -6,11 +6,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, Response
 
-from warn.api import queries
-from warn.api.audit import audit, audit_quietly
-from warn.api.auth import Ctx, Outbox
-from warn.api.errors import ApiError
-from warn.api.scope import check_may_report, sees_duty_pages
+from warn.access import reads
+from warn.access.audit import audited
+from warn.access.errors import AccessError
+from warn.access.scope import check_may_report
 from warn.console import lists
 from warn.console.field_view import field_keys, field_view
 from warn.console.formats import iso
@@ -27,9 +26,11 @@ from warn.console.web import (
     safe_next,
     templates,
 )
+from warn.deps import Ctx, Outbox
 from warn.domain.events import InvalidResult, Rejected
 from warn.service.actions import report_result
 from warn.service.context import Context
+from warn.text import typed_text
 
 router = APIRouter(include_in_schema=False)
 Liaison = Annotated[ConsoleUser, Depends(roles("liaison"))]
@@ -45,11 +46,9 @@ def _where(user: ConsoleUser) -> str:
 
 
 def _page(request: Request, ctx: Context, user: ConsoleUser, msg: str) -> HTMLResponse:
-    template, action = PAGES[user.role]
-    view = field_view(ctx, user, field_keys(ctx, user))
-    audit(ctx, user.principal, action, _where(user), cases=[c["head"]["id"] for c in view["cards"]])
+    view = _shown_view(ctx, user, field_keys(ctx, user))
     notice = {"kind": "ok", "text": f"已反馈：{RESULTS[msg]}"} if msg in RESULTS else None
-    return render(request, template, user, notice=notice, now=iso(ctx.now()), **view)
+    return render(request, PAGES[user.role][0], user, notice=notice, now=iso(ctx.now()), **view)
 
 
 def _poll(ctx: Context, user: ConsoleUser, have: str) -> dict[str, Any]:
@@ -57,12 +56,18 @@ def _poll(ctx: Context, user: ConsoleUser, have: str) -> dict[str, Any]:
     sig = lists.signature(keys)
     if have == sig:  # nothing new: no personal data goes out, nothing to audit
         return {"sig": sig, "now": iso(ctx.now()), "same": True}
-    view = field_view(ctx, user, keys)
-    audit(ctx, user.principal, PAGES[user.role][1], _where(user),
-          cases=[c["head"]["id"] for c in view["cards"]])
+    view = _shown_view(ctx, user, keys)
     html = templates().get_template("console/_field_cards.html").render(user=user, **view)
     return {"sig": sig, "now": iso(ctx.now()), "same": False, "html": html,
             "counts": view["counts"]}
+
+
+def _shown_view(ctx: Context, user: ConsoleUser, keys: lists.Keys) -> dict[str, Any]:
+    """The cards of these cases, written down as shown to `user` before anyone sees them."""
+    with audited(ctx, user.principal, PAGES[user.role][1], _where(user), kind="read") as noted:
+        view = field_view(ctx, user, keys)
+        noted["cases"] = [card["head"]["id"] for card in view["cards"]]
+    return view
 
 
 @router.get("/school", response_class=HTMLResponse)
@@ -92,16 +97,15 @@ def post_result(ctx: Ctx, user: Poster, outbox: Outbox, delivery_id: str,
                 next: Annotated[str, Form(max_length=512)] = "") -> Response:
     """A result from a person: the same rules as POST /v1/deliveries/{id}/result."""
     case_id = _reportable(ctx, user, delivery_id)
-    detail = {"result": result, "note": note.strip() or None, "via": "console"}
+    written = typed_text(note)
     try:
-        _, work = report_result(ctx, delivery_id, result, user.name, detail["note"])
+        with audited(ctx, user.principal, "result", delivery_id, result=result, note=written,
+                     via="console"):
+            _, work = report_result(ctx, delivery_id, result, user.name, written)
+            outbox(work)
     except (Rejected, InvalidResult) as error:
         status = 409 if isinstance(error, Rejected) else 422
-        audit_quietly(ctx, user.principal, "result", delivery_id, status=status,
-                      error=str(error), **detail)
         raise PageError(status, "未能记录", "这个反馈不适用于这条消息。") from None
-    outbox(work)
-    audit_quietly(ctx, user.principal, "result", delivery_id, status=200, **detail)
     back = safe_next(next, HOME.get(user.role, "/"))
     return redirect(f"{back.split('?')[0].split('#')[0]}?msg={result}#case-{case_id}")
 
@@ -110,13 +114,12 @@ def _reportable(ctx: Context, user: ConsoleUser, delivery_id: str) -> str:
     """The delivery's case id, when its case is readable (else 404) and the user may report
     on it (else 403) — the same order as the API, so a 403 never tells a case exists."""
     with ctx.reads() as session:
-        found = queries.delivery_with_case(session, user.principal, delivery_id)
-    if found is None or (found[0].channel == "duty_page"
-                         and not sees_duty_pages(user.principal)):
+        found = reads.delivery_with_case(session, user.principal, delivery_id)
+    if found is None:
         raise not_found()
     delivery = found[0]
     try:
         check_may_report(user.principal, delivery.channel, delivery.recipient)
-    except ApiError:
+    except AccessError:
         raise PageError(403, "无权反馈", "您不能对这条消息反馈结果。") from None
     return delivery.case_id

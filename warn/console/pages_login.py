@@ -3,18 +3,20 @@ posting by a double-submit token (a cookie and a hidden field that must match), 
 there is no session yet to hold one."""
 
 import hmac
+import math
 import secrets
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from warn.api.audit import audit
-from warn.api.auth import Ctx
-from warn.console.accounts import LOCKOUT, MAX_FAILURES, sign_in
+from warn.access.audit import audit
+from warn.console.accounts import MAX_WAIT, PAIR, sign_in
 from warn.console.formats import clock
 from warn.console.sessions import COOKIE, LIFETIME, end_session, session_user, start_session
 from warn.console.web import HOME, Poster, redirect, render, safe_next
+from warn.deps import Ctx
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF = "warn_login_csrf"
@@ -25,11 +27,14 @@ def _secure(request: Request) -> bool:
 
 
 def _login_page(request: Request, status: int = 200, error: str | None = None,
-                username: str = "", next_path: str = "") -> HTMLResponse:
+                username: str = "", next_path: str = "",
+                retry_after_s: int | None = None) -> HTMLResponse:
     token = request.cookies.get(LOGIN_CSRF) or secrets.token_urlsafe(24)
     page = render(request, "login.html", None, status, error=error, username=username,
-                  next_path=next_path, csrf=token, max_failures=MAX_FAILURES,
-                  lock_minutes=int(LOCKOUT.total_seconds() // 60))
+                  next_path=next_path, csrf=token, free_failures=PAIR.free,
+                  max_wait_minutes=int(MAX_WAIT.total_seconds() // 60))
+    if retry_after_s is not None:
+        page.headers["Retry-After"] = str(retry_after_s)
     page.set_cookie(LOGIN_CSRF, token, max_age=3600, path="/login", httponly=True,
                     samesite="strict", secure=_secure(request))
     return page
@@ -54,13 +59,23 @@ def login(request: Request, ctx: Ctx, username: Annotated[str, Form(max_length=6
         return _login_page(request, 403, "登录表单已过期，请重新输入。", name, next_path)
     client = request.client.host if request.client else None
     attempt = sign_in(ctx, name, password, client=client)
-    if attempt.status == "locked":
-        until = clock(attempt.locked_until)[:5]
-        return _login_page(request, 429, f"密码错误次数过多，账户已锁定至 {until}（北京时间）。"
-                           "请稍后再试，或联系管理员。", name, next_path)
+    if attempt.status == "throttled" and attempt.retry_at is not None:
+        seconds = max(1, math.ceil((attempt.retry_at - ctx.now()).total_seconds()))
+        return _login_page(request, 429, _try_again(attempt.retry_at, seconds), name,
+                           next_path, retry_after_s=seconds)
     if attempt.user is None:
         return _login_page(request, 401, "用户名或密码错误。", name, next_path)
     return _signed_in(request, ctx, attempt.user.name, attempt.user.role, next_path)
+
+
+def _try_again(retry_at: datetime, seconds: int) -> str:
+    """When to try again, in words a person in a hurry reads at a glance."""
+    if seconds < 60:
+        when = f"请 {seconds} 秒后再试。"
+    else:
+        when = (f"请于 {clock(retry_at)}（北京时间，约 {math.ceil(seconds / 60)} 分钟后）"
+                "再试。")
+    return f"登录失败次数过多，暂停登录。{when}急需登录请联系管理员解除限制。"
 
 
 def _signed_in(request: Request, ctx: Ctx, name: str, role: str, next_path: str) -> Response:

@@ -8,13 +8,13 @@ from typing import Any
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse
 
-from warn.api.audit import audit
-from warn.api.auth import Ctx
+from warn.access.audit import audited
 from warn.console import lists
 from warn.console.digest import digests
 from warn.console.formats import iso
 from warn.console.sessions import ConsoleUser
 from warn.console.web import Desk, render, templates
+from warn.deps import Ctx
 from warn.service.context import Context
 
 router = APIRouter(include_in_schema=False)
@@ -50,15 +50,18 @@ def _counts(rows: list[dict[str, Any]]) -> dict[str, int]:
 _NEEDS_A_PERSON = frozenset({"no_team", "exhausted", "stuck"})
 
 
-def _audit_shown(ctx: Context, user: ConsoleUser, view: dict[str, Any]) -> None:
-    shown = [row["id"] for row in view["rows"]] + [row["id"] for row in view["recent"]]
-    audit(ctx, user.principal, "console_queue", "queue", cases=shown)
+def shown_view(ctx: Context, user: ConsoleUser, keys: lists.Keys, recent: lists.Keys
+               ) -> dict[str, Any]:
+    """The queue of these cases, written down as shown to `user` before anyone sees it."""
+    with audited(ctx, user.principal, "console_queue", "queue", kind="read") as noted:
+        view = queue_view(ctx, keys, recent)
+        noted["cases"] = [row["id"] for row in view["rows"] + view["recent"]]
+    return view
 
 
 @router.get("/queue", response_class=HTMLResponse)
 def queue_page(request: Request, ctx: Ctx, user: Desk) -> HTMLResponse:
-    view = queue_view(ctx, *queue_keys(ctx, user))
-    _audit_shown(ctx, user, view)
+    view = shown_view(ctx, user, *queue_keys(ctx, user))
     return render(request, "queue.html", user, **view)
 
 
@@ -68,8 +71,7 @@ def queue_poll(ctx: Ctx, user: Desk, have: str = "") -> dict[str, Any]:
     sig = lists.signature(keys, recent)
     if have == sig:
         return {"sig": sig, "now": iso(ctx.now()), "same": True}
-    view = queue_view(ctx, keys, recent)
-    _audit_shown(ctx, user, view)
+    view = shown_view(ctx, user, keys, recent)
     rows = templates().get_template("console/_queue_rows.html").render(**view)
     return {"sig": sig, "now": view["now"], "same": False, "counts": view["counts"],
             "html": rows}

@@ -9,7 +9,11 @@ import hashlib
 import hmac
 import os
 import secrets
+import string
 import threading
+from functools import cache
+from importlib.resources import files
+from itertools import pairwise
 
 # RFC 7914's interactive parameters: ~16 MiB and some tens of milliseconds per attempt,
 # slow for a guesser, unnoticeable at sign-in.
@@ -28,13 +32,74 @@ class WeakPassword(ValueError):
     """A password that may not be set; the message says why."""
 
 
-def check_strength(password: str) -> None:
+# Rows of keys people run a finger along, and the digits going round: a password that is a
+# stretch of one of these, either way, is guessed in the first few hundred tries.
+_RUNS = ("1234567890-=", "qwertyuiop[]", "asdfghjkl;'", "zxcvbnm,./",
+         "1234567890qwertyuiopasdfghjklzxcvbnm", "01234567890123456789",
+         "1qaz2wsx3edc4rfv5tgb6yhn7ujm8ik9ol0p", "qazwsxedcrfvtgbyhnujmikolp")
+# Added at either end of a common password, these make it no harder to guess.
+_DECORATION = string.digits + string.punctuation + string.whitespace
+
+
+def check_strength(password: str, name: str | None = None) -> None:
+    """Refuse a password a guesser would try early: too short, one of the most common ones
+    (or one with a few digits or symbols added), a run of keys or letters, one character or a
+    short pattern repeated, or the user's own name. The message says why in plain words."""
     if len(password) < MIN_LENGTH:
         raise WeakPassword(f"the password must be at least {MIN_LENGTH} characters")
     if len(password) > MAX_LENGTH:
         raise WeakPassword(f"the password may be at most {MAX_LENGTH} characters")
     if password.strip() != password:
         raise WeakPassword("the password may not begin or end with spaces")
+    folded = password.casefold()
+    if len(set(folded)) == 1:
+        raise WeakPassword("the password may not be one character repeated")
+    if _repeats_a_short_pattern(folded):
+        raise WeakPassword("the password may not be a few characters repeated, like 'abcabcab'")
+    if _is_a_run(folded):
+        raise WeakPassword("the password may not be a run of letters, digits or keys, "
+                           "like '12345678', 'abcdefgh' or 'qwertyui'")
+    if name and _made_of_name(folded, name.casefold()):
+        raise WeakPassword("the password may not be the user's name, or the name with only "
+                           "digits or symbols added")
+    common = common_passwords()
+    if folded in common:
+        raise WeakPassword("this is one of the most common passwords: choose another")
+    stem = folded.strip(_DECORATION)
+    if stem and stem != folded and (stem in common or _is_a_run(stem) or len(set(stem)) == 1):
+        raise WeakPassword("this is a common password with a few digits or symbols added: "
+                           "choose another")
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The list shipped with the package (common_passwords.txt), lowercase."""
+    text = files("warn.console").joinpath("common_passwords.txt").read_text(encoding="utf-8")
+    return frozenset(line.strip().casefold() for line in text.splitlines()
+                     if line.strip() and not line.startswith("#"))
+
+
+def _repeats_a_short_pattern(folded: str) -> bool:
+    for size in range(2, 5):
+        unit = folded[:size]
+        if len(folded) >= 2 * size and (unit * (len(folded) // size + 1)).startswith(folded):
+            return True
+    return False
+
+
+def _is_a_run(folded: str) -> bool:
+    if len(folded) < 3:
+        return len(folded) > 0
+    steps = {ord(b) - ord(a) for a, b in pairwise(folded)}
+    if steps in ({1}, {-1}):
+        return True
+    return any(folded in run or folded in run[::-1] for run in _RUNS)
+
+
+def _made_of_name(folded: str, name: str) -> bool:
+    if len(name) < 2 or (name not in folded and name[::-1] not in folded):
+        return False
+    return folded.replace(name, "").replace(name[::-1], "").strip(_DECORATION) == ""
 
 
 def hash_password(password: str) -> str:

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select
 
-from warn.api.auth import Principal
+from warn.access.principal import Principal
 from warn.service.context import Context
 from warn.store.models import User, WebSession
 

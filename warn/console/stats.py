@@ -12,8 +12,8 @@ from typing import Any
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from warn.api.auth import Principal
-from warn.api.scope import case_scope
+from warn.access.principal import Principal
+from warn.access.scope import case_scope
 from warn.render import LOCAL_TZ
 from warn.store.models import CaseRow, Delivery, SignalRow
 

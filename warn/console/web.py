@@ -10,10 +10,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2.sandbox import SandboxedEnvironment
 from starlette.concurrency import run_in_threadpool
 
-from warn.api.audit import audit_quietly
-from warn.api.auth import Ctx
+from warn.access.audit import audit_quietly
 from warn.console import formats, labels
 from warn.console.sessions import COOKIE, ConsoleUser, csrf_matches, session_user
+from warn.deps import Ctx, context_of
 from warn.render import environment
 
 HOME = {"officer": "/queue", "admin": "/queue", "liaison": "/school", "team": "/team"}
@@ -121,7 +121,7 @@ async def on_login_required(_request: Request, exc: Exception) -> Response:
 
 async def on_page_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
-    ctx = request.app.state.get_context()
+    ctx = context_of(request)
     user = await run_in_threadpool(session_user, ctx, request.cookies.get(COOKIE))
     if user is not None and exc.audit_as:
         # Someone opening other people's cases by URL is worth knowing about.

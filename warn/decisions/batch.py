@@ -17,7 +17,7 @@ from warn.decisions.facts import FactBook
 from warn.decisions.writes import CaseRef, DecisionFailed, Writer
 from warn.domain.case import Case, case_from_dict
 from warn.domain.decide import decide, mark_stuck
-from warn.domain.events import CloseDispatch, Event, InvalidResult, Rejected
+from warn.domain.events import CloseDispatch, Event, InvalidResult, Missing, Rejected
 from warn.domain.signals import Signal
 from warn.store.models import CaseRow
 from warn.work import Work
@@ -26,7 +26,7 @@ _LOCKED_COLUMNS = (CaseRow.id, CaseRow.msisdn, CaseRow.aggregate, CaseRow.versio
                    CaseRow.school_notified_at, CaseRow.school)
 
 
-class CaseNotFound(LookupError):
+class CaseNotFound(Missing):
     pass
 
 

@@ -8,7 +8,7 @@ from warn.domain.case import Case
 from warn.domain.events import Send
 from warn.domain.signals import signal_from_dict
 from warn.render import MessageContext, centre_name, render_message
-from warn.store.models import School, SignalRow
+from warn.store.models import District, School, SignalRow
 
 
 class BodyRenderer:
@@ -38,11 +38,14 @@ class BodyRenderer:
         row = self._session.get(SignalRow, case.signal_ids[-1])
         assert row is not None, "a case always has its signals stored"
         signal = signal_from_dict(row.payload)
-        school = self._session.get(School, subject.school) if subject.school else None
+        # Names as registered, never the codes a feed sent: an unregistered school or
+        # district is left out of the message.
+        school = self._session.get(School, case.school) if case.school else None
+        district = self._session.get(District, case.district) if case.district else None
         return MessageContext(
             case_id=case.id, tier=case.tier, score=case.score, msisdn=subject.msisdn,
-            subject_name=subject.name, district=subject.district,
-            school_name=school.name if school else subject.school,
+            subject_name=subject.name, district=district.name if district else None,
+            school_name=school.name if school else None,
             student_no=subject.student_no, location=subject.location,
             signal_kinds=tuple(case.kind_scores), fraud_type=signal.fraud_type,
             latest_kind=signal.kind, latest_observed_at=signal.observed_at,

@@ -27,7 +27,8 @@ TIMERS = Timer.__table__
 
 # The columns a decision rewrites; the rest of a case row is fixed when the case opens.
 _CHANGING = ("state", "outcome", "tier", "score", "flag_awaiting", "flag_overdue",
-             "flag_no_team", "flag_exhausted", "flag_stuck", "updated_at", "last_signal_at",
+             "flag_no_team", "flag_exhausted", "flag_stuck", "flag_unknown_school",
+             "flag_unknown_district", "updated_at", "last_signal_at",
              "resolved_at", "school_notified_at", "aggregate", "version")
 _UPDATE_CASE = (update(CASES).where(CASES.c.id == bindparam("b_id"))
                 .values({name: bindparam(f"b_{name}") for name in _CHANGING}))
@@ -95,8 +96,8 @@ class Writer:
         if case.id in self._fresh_cases and case.id not in self._inserted:
             subject = case.subject
             self._new_cases[case.id] = {"id": case.id, "msisdn": subject.msisdn,
-                                        "district": subject.district,
-                                        "school": subject.school,
+                                        "district": case.district,
+                                        "school": case.school,
                                         "opened_at": case.opened_at, **values}
         else:
             self._changed_cases[case.id] = values
@@ -181,6 +182,8 @@ def _case_values(row: CaseRef, case: Case, now: datetime) -> tuple[CaseRef, dict
         "score": case.score, "flag_awaiting": "awaiting_confirmation" in current,
         "flag_overdue": "overdue" in current, "flag_no_team": "no_team" in current,
         "flag_exhausted": "exhausted" in current, "flag_stuck": "stuck" in current,
+        "flag_unknown_school": "unknown_school" in current,
+        "flag_unknown_district": "unknown_district" in current,
         "updated_at": now, "last_signal_at": case.last_signal_at,
         "resolved_at": case.resolved_at, "school_notified_at": notified,
         "aggregate": after.aggregate, "version": after.version}

@@ -92,6 +92,20 @@ class Case:
     # What failed when deciding for this case failed again and again (no personal data):
     # the ladder stands still until an officer records an outcome.
     stuck: str | None = None
+    # What of its first signal's subject is not registered ("unknown_school",
+    # "unknown_district"): the case is flagged, never refused (CONTRACT §3).
+    unknown: list[str] = field(default_factory=list)
+
+    @property
+    def district(self) -> str | None:
+        """The district whose officers and teams the case is for: None (every district's)
+        when the subject's district is not registered."""
+        return None if "unknown_district" in self.unknown else self.subject.district
+
+    @property
+    def school(self) -> str | None:
+        """The subject's school, when it is registered."""
+        return None if "unknown_school" in self.unknown else self.subject.school
 
     def current_stage(self) -> Stage | None:
         return self.stages[self.current] if self.current is not None else None
@@ -108,8 +122,12 @@ class Case:
 
 
 def flags(case: Case) -> list[str]:
+    """What needs an officer now (open cases only), then what is not registered about its
+    subject (a fact of the case, kept once it is resolved)."""
+    places: list[str] = [place for place in ("unknown_school", "unknown_district")
+              if place in case.unknown]
     if case.state == "resolved":
-        return []
+        return places
     stage = case.current_stage()
     result = []
     if stage is not None and stage.state == "awaiting_confirmation":
@@ -122,7 +140,7 @@ def flags(case: Case) -> list[str]:
         result.append("exhausted")
     if case.stuck is not None:
         result.append("stuck")
-    return result
+    return result + places
 
 
 def next_deadline(case: Case) -> datetime | None:
@@ -144,6 +162,7 @@ def copy_case(case: Case) -> Case:
     copied = _clone(case)
     copied.kind_scores = dict(case.kind_scores)
     copied.signal_ids = list(case.signal_ids)
+    copied.unknown = list(case.unknown)
     copied.stages = [_clone(stage) for stage in case.stages]
     copied.deliveries = [_clone(d) for d in case.deliveries]
     for delivery in copied.deliveries:
@@ -186,6 +205,7 @@ def case_from_dict(data: dict[str, Any]) -> Case:
     for key in _CASE_TIMES:
         values[key] = _time_in(values.get(key))
     values.setdefault("stuck", None)  # aggregates written before cases could be stuck
+    values["unknown"] = list(values.get("unknown", ()))
     return Case(subject=Subject(**data["subject"]), policy=policy,
                 stages=[_stage_from_dict(s, policy) for s in data["stages"]],
                 deliveries=[Delivery(**d) for d in data["deliveries"]],

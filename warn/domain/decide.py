@@ -45,7 +45,7 @@ from warn.domain.signals import Signal
 def open_case(case_id: str, signal: Signal, policy: Policy, now: datetime) -> Case:
     """A new, empty case for the signal's subject; feed it the signal with `decide`."""
     return Case(id=case_id, subject=signal.subject, policy=policy, opened_at=now,
-                last_signal_at=now)
+                last_signal_at=now, unknown=list(signal.unknown))
 
 
 def decide(case: Case, event: Event, now: datetime,
@@ -148,7 +148,7 @@ def _on_signal(run: ladder.Run, event: SignalArrived) -> None:
     kind = event.signal.kind
     case.kind_scores[kind] = max(event.score, case.kind_scores.get(kind, 0))
     score, tier = case_score(case.kind_scores.items(), case.policy)
-    run.note("signal", f"{event.signal.kind} {event.signal.id} scored {event.score}; "
+    run.note("signal", f"{event.signal.kind} {event.signal.shown_id} scored {event.score}; "
              f"case score {score} ({tier})", "feed")
     old_tier, case.score = case.tier, score
     if first:

@@ -116,3 +116,7 @@ class Rejected(Exception):
 
 class InvalidResult(ValueError):
     """A result that the delivery's channel never reports (answered 422)."""
+
+
+class Missing(LookupError):
+    """What the event is for (a case, a delivery) does not exist (answered 404)."""

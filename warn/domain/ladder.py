@@ -39,7 +39,7 @@ class Run:
         self.effects.append(Send(delivery.id, stage, channel, recipient, reason))
 
     def page_officers(self, stage: int, reason: str) -> None:
-        officers = self.facts.officers_of(self.case.subject.district)
+        officers = self.facts.officers_of(self.case.district)
         for officer in officers:
             self.send(stage, "duty_page", officer, reason)
         self.note("duty_page", f"{reason}: paged " + (", ".join(officers) if officers else
@@ -76,7 +76,7 @@ def dispatch(run: Run, stage: Stage) -> None:
     team = None
     if "mobile_team" in stage.spec.send and not _skipped_after_upgrade(case, stage,
                                                                        "mobile_team"):
-        team = run.facts.free_team(case.subject.district, run.teams_taken)
+        team = run.facts.free_team(case.district, run.teams_taken)
         if team is None:
             _hold_for_team(run, stage)
             return
@@ -118,10 +118,10 @@ def _send_channel(run: Run, stage: Stage, channel: str, team: str | None) -> Non
                  "this case")
         return
     if channel == "school_group":
-        liaisons = run.facts.liaisons_of(subject.school) if subject.school else ()
+        liaisons = run.facts.liaisons_of(case.school) if case.school else ()
         if not liaisons:
             run.note("channel_skipped", f"stage {stage.index}: school_group skipped, "
-                     + ("the school has no liaison" if subject.school else "not a student"))
+                     + _why_no_school_group(case))
             return
         case.school_notified = True
         for liaison in liaisons:
@@ -273,3 +273,9 @@ def _handle_one_due(run: Run) -> bool:
     end_stage(run, stage, "passed")
     move_on(run)
     return True
+
+
+def _why_no_school_group(case: Case) -> str:
+    if case.school is not None:
+        return "the school has no liaison"
+    return "the school is not registered" if case.subject.school else "not a student"

@@ -66,21 +66,40 @@ class Subject:
         return {k: v for k, v in vars(self).items() if v is not None}
 
 
+UnknownPlace = Literal["unknown_school", "unknown_district"]
+
+
 @dataclass(frozen=True)
 class Signal:
+    """A signal as a feed sent it (`id` is then the feed's own id) or as stored (`id` is our
+    key, `feed_id` the feed's, `unknown` what of its subject is not registered)."""
+
     id: str
     kind: SignalKind
     observed_at: datetime
     subject: Subject
     attributes: Mapping[str, Any]
+    feed_id: str | None = None
+    unknown: tuple[UnknownPlace, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         """The normalized form that is stored, hashed and sent back."""
-        return {"id": self.id, "kind": self.kind, "observed_at": self.observed_at.isoformat(),
+        data = {"id": self.id, "kind": self.kind, "observed_at": self.observed_at.isoformat(),
                 "subject": self.subject.to_dict(), "attributes": dict(self.attributes)}
+        if self.feed_id is not None:
+            data["feed_id"] = self.feed_id
+        if self.unknown:
+            data["unknown"] = list(self.unknown)
+        return data
+
+    @property
+    def shown_id(self) -> str:
+        """The id people know the signal by: the feed's."""
+        return self.feed_id if self.feed_id is not None else self.id
 
     def content_hash(self) -> str:
-        """Equal for equal content: the same instant written with another offset is equal."""
+        """Equal for equal content: the same instant written with another offset is equal.
+        Taken of the signal as the feed sent it."""
         content = self.to_dict()
         content["observed_at"] = self.observed_at.astimezone(UTC).isoformat()
         canonical = json.dumps(content, sort_keys=True, ensure_ascii=False)
@@ -96,7 +115,8 @@ def signal_from_dict(data: Mapping[str, Any]) -> Signal:
     """Rebuild a stored, already validated signal."""
     return Signal(id=data["id"], kind=data["kind"],
                   observed_at=datetime.fromisoformat(data["observed_at"]),
-                  subject=Subject(**data["subject"]), attributes=dict(data["attributes"]))
+                  subject=Subject(**data["subject"]), attributes=dict(data["attributes"]),
+                  feed_id=data.get("feed_id"), unknown=tuple(data.get("unknown", ())))
 
 
 def validate_signal(raw: object, now: datetime) -> Signal:

@@ -8,7 +8,15 @@ from sqlalchemy import select
 
 from warn.decisions.batch import CaseBatch, lock_case
 from warn.domain.case import Case
-from warn.domain.events import Confirm, Decline, Escalate, Event, RecordOutcome, ResultReported
+from warn.domain.events import (
+    Confirm,
+    Decline,
+    Escalate,
+    Event,
+    Missing,
+    RecordOutcome,
+    ResultReported,
+)
 from warn.service.containment import on_fresh_facts
 from warn.service.context import Context
 from warn.store.models import Delivery, DeliveryResult
@@ -17,7 +25,7 @@ from warn.work import Work
 Done = tuple[Case, Work]
 
 
-class DeliveryNotFound(LookupError):
+class DeliveryNotFound(Missing):
     pass
 
 

@@ -1,8 +1,9 @@
-"""Ingest: validate, store durably (unique on the feed's id), commit, then enqueue."""
+"""Ingest: validate, store durably (unique on the feed and its id), commit, then enqueue."""
 
 import json
+import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import insert, select
@@ -12,9 +13,10 @@ from sqlalchemy.orm import Session
 
 from warn.domain.policy import Policy
 from warn.domain.risk import is_urgent
-from warn.domain.signals import Signal, SignalError, validate_signal
+from warn.domain.signals import Signal, SignalError, UnknownPlace, validate_signal
 from warn.service.context import Context
-from warn.store.models import Audit, School, SignalRow
+from warn.service.places import canonical_district, registered_districts, registered_schools
+from warn.store.models import Audit, SignalRow
 from warn.work import Work
 
 MAX_BATCH = 1000
@@ -51,38 +53,91 @@ def ingest(ctx: Context, items: Sequence[object], *, actor: tuple[str, str] | No
 def ingest_requests(ctx: Context, requests: Sequence[Request]
                     ) -> tuple[list[Outcome], Work]:
     """Several requests in one transaction, each answered as if it had come alone after
-    those before it (an id sent twice is a duplicate, or a conflict, in the later one)."""
+    those before it (an id sent twice is a duplicate, or a conflict, in the later one).
+
+    Ids are each feed's own (CONTRACT §3): a signal is known by its feed and the feed's id,
+    and stored under a key of ours, so that no feed can take or read another's ids."""
     now = ctx.now()
     outcomes: list[Outcome] = [([], []) for _ in requests]
-    fresh: dict[str, tuple[int, int, Signal]] = {}  # id -> (request, index, signal)
+    fresh: dict[FeedKey, _Fresh] = {}
     with ctx.sessions.begin() as session:
-        signals = _validate_all(session, requests, now, outcomes)
-        known = _stored_hashes(session, [s.id for _, _, s in signals])
-        for request, index, signal in signals:
-            accepted, refused = outcomes[request]
-            earlier = fresh.get(signal.id)
-            known_hash = known.get(signal.id) or (
-                earlier[2].content_hash() if earlier else None)
+        signals = _validate_all(requests, now, outcomes)
+        known = _stored_hashes(session, [item.key for item in signals])
+        places = _Places(session, [item.signal for item in signals])
+        for item in signals:
+            accepted, refused = outcomes[item.request]
+            earlier = fresh.get(item.key)
+            known_hash = known.get(item.key) or (earlier.content_hash if earlier else None)
             if known_hash is None:
-                fresh[signal.id] = (request, index, signal)
-            elif known_hash == signal.content_hash():
-                accepted.append(Accepted(index, signal.id, duplicate=True))
+                fresh[item.key] = _Fresh(item.request, item.index, item.key[0], item.content_hash,
+                                         places.stored(item.signal, item.key))
+            elif known_hash == item.content_hash:
+                accepted.append(Accepted(item.index, item.signal.id, duplicate=True))
             else:
-                refused.append(Refused(index, _conflict(signal.id)))
-        inserted = _insert(session, [s for _, _, s in fresh.values()], now, ctx.policy)
+                refused.append(Refused(item.index, _conflict(item.signal.id)))
+        inserted = _insert(session, list(fresh.values()), now, ctx.policy)
         _settle_races(session, fresh, inserted, outcomes)
         audit = [_audit_row(actor, now, len(items), len(outcomes[n][1]))
                  for n, (items, actor) in enumerate(requests) if actor is not None]
         if audit:
             session.execute(insert(Audit), audit)
     work = Work()
-    for request, index, signal in fresh.values():
-        if signal.id in inserted:
-            outcomes[request][0].append(Accepted(index, signal.id, False))
-            lane = work.urgent_signals if inserted[signal.id] else work.bulk_signals
-            lane.append(signal.id)
+    for key, stored in fresh.items():
+        if key in inserted:
+            outcomes[stored.request][0].append(Accepted(stored.index, key[1], False))
+            lane = work.urgent_signals if inserted[key] else work.bulk_signals
+            lane.append(stored.signal.id)
     return [(sorted(accepted, key=lambda a: a.index), sorted(refused, key=lambda r: r.index))
             for accepted, refused in outcomes], work
+
+
+# A signal is known by (feed, the feed's id). Signals stored before ids were per feed, and
+# those loaded by `warn ingest` without --feed, belong to the feed ''.
+FeedKey = tuple[str, str]
+NO_FEED = ""
+
+
+@dataclass(frozen=True)
+class _Valid:
+    request: int
+    index: int
+    key: FeedKey
+    signal: Signal  # as the feed sent it
+    content_hash: str
+
+
+@dataclass(frozen=True)
+class _Fresh:
+    request: int
+    index: int
+    feed: str
+    content_hash: str
+    signal: Signal  # as it is stored: our key, the feed's id, its places matched
+
+
+class _Places:
+    """The registered schools and districts that a transaction's signals name."""
+
+    def __init__(self, session: Session, signals: Sequence[Signal]) -> None:
+        self.schools = registered_schools(session, (s.subject.school or "" for s in signals))
+        self.districts = registered_districts(
+            session, (canonical_district(s.subject.district or "") for s in signals))
+
+    def stored(self, signal: Signal, key: FeedKey) -> Signal:
+        """The signal as stored: under a new key of ours, its district in the registered
+        spelling, and flagged where its school or district is not registered. An unknown
+        place never refuses a signal (CONTRACT §3): the person must still be warned."""
+        subject, unknown = signal.subject, list[UnknownPlace]()
+        if subject.school is not None and subject.school not in self.schools:
+            unknown.append("unknown_school")
+        if subject.district is not None:
+            canonical = canonical_district(subject.district)
+            if canonical in self.districts:
+                subject = replace(subject, district=canonical)
+            else:
+                unknown.append("unknown_district")
+        return replace(signal, id=secrets.token_hex(16), feed_id=key[1], subject=subject,
+                       unknown=tuple(unknown))
 
 
 def _audit_row(actor: tuple[str, str], now: datetime, items: int, refused: int
@@ -92,66 +147,69 @@ def _audit_row(actor: tuple[str, str], now: datetime, items: int, refused: int
             "detail": json.dumps(detail, sort_keys=True)}
 
 
-def _validate_all(session: Session, requests: Sequence[Request], now: datetime,
-                  outcomes: list[Outcome]) -> list[tuple[int, int, Signal]]:
-    valid: list[tuple[int, int, Signal]] = []
-    for request, (items, _) in enumerate(requests):
+def _validate_all(requests: Sequence[Request], now: datetime,
+                  outcomes: list[Outcome]) -> list[_Valid]:
+    valid: list[_Valid] = []
+    for request, (items, actor) in enumerate(requests):
+        feed = actor[0] if actor is not None else NO_FEED
         for index, item in enumerate(items):
             try:
-                valid.append((request, index, validate_signal(item, now)))
+                signal = validate_signal(item, now)
             except SignalError as error:
                 outcomes[request][1].append(Refused(index, error))
-    schools = {s.subject.school for _, _, s in valid if s.subject.school}
-    registered = set(session.scalars(select(School.id).where(School.id.in_(schools)))
-                     ) if schools else set()
-    kept = []
-    for request, index, signal in valid:
-        if signal.subject.school and signal.subject.school not in registered:
-            outcomes[request][1].append(Refused(index, SignalError(
-                f"school '{signal.subject.school}' is not registered", "subject.school")))
-        else:
-            kept.append((request, index, signal))
-    return kept
+                continue
+            valid.append(_Valid(request, index, (feed, signal.id), signal,
+                                signal.content_hash()))
+    return valid
 
 
-def _stored_hashes(session: Session, ids: list[str]) -> dict[str, str]:
-    if not ids:
+def _stored_hashes(session: Session, keys: Sequence[FeedKey]) -> dict[FeedKey, str]:
+    if not keys:
         return {}
-    rows = session.execute(select(SignalRow.id, SignalRow.content_hash)
-                           .where(SignalRow.id.in_(set(ids))))
-    return {signal_id: content_hash for signal_id, content_hash in rows}
+    by_feed: dict[str, set[str]] = {}
+    for feed, feed_id in keys:
+        by_feed.setdefault(feed, set()).add(feed_id)
+    found: dict[FeedKey, str] = {}
+    for feed, ids in by_feed.items():
+        rows = session.execute(select(SignalRow.feed_id, SignalRow.content_hash)
+                               .where(SignalRow.feed == feed, SignalRow.feed_id.in_(ids)))
+        found.update({(feed, feed_id): content_hash for feed_id, content_hash in rows})
+    return found
 
 
-def _insert(session: Session, signals: list[Signal], now: datetime, policy: Policy
-            ) -> dict[str, bool]:
+def _insert(session: Session, signals: list[_Fresh], now: datetime, policy: Policy
+            ) -> dict[FeedKey, bool]:
     """Store the signals; returns those actually inserted, each with its urgency."""
     if not signals:
         return {}
-    urgent = {s.id: is_urgent(s, policy) for s in signals}
-    rows = [{"id": s.id, "kind": s.kind, "observed_at": s.observed_at, "received_at": now,
-             "msisdn": s.subject.msisdn, "content_hash": s.content_hash(),
-             "payload": s.to_dict(), "state": "received", "urgent": urgent[s.id]}
+    urgent = {s.signal.id: is_urgent(s.signal, policy) for s in signals}
+    rows = [{"id": s.signal.id, "feed": s.feed, "feed_id": s.signal.feed_id,
+             "kind": s.signal.kind, "observed_at": s.signal.observed_at, "received_at": now,
+             "msisdn": s.signal.subject.msisdn, "content_hash": s.content_hash,
+             "payload": s.signal.to_dict(), "state": "received", "urgent": urgent[s.signal.id]}
             for s in signals]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     # One statement, many parameter sets: SQLAlchemy caches its compiled form and sends the
-    # rows as multi-row VALUES ("insertmanyvalues"), with the ids actually inserted back.
+    # rows as multi-row VALUES ("insertmanyvalues"), with the rows actually inserted back.
     statement = insert(SignalRow).on_conflict_do_nothing(
-        index_elements=["id"]).returning(SignalRow.id)
-    return {signal_id: urgent[signal_id] for signal_id in session.scalars(statement, rows)}
+        index_elements=["feed", "feed_id"]).returning(SignalRow.id, SignalRow.feed,
+                                                       SignalRow.feed_id)
+    return {(feed, feed_id): urgent[signal_id]
+            for signal_id, feed, feed_id in session.execute(statement, rows)}
 
 
-def _settle_races(session: Session, fresh: dict[str, tuple[int, int, Signal]],
-                  inserted: dict[str, bool], outcomes: list[Outcome]) -> None:
+def _settle_races(session: Session, fresh: dict[FeedKey, _Fresh],
+                  inserted: dict[FeedKey, bool], outcomes: list[Outcome]) -> None:
     """An id another request stored between our read and our insert: decide it now."""
-    lost = [signal_id for signal_id in fresh if signal_id not in inserted]
+    lost = [key for key in fresh if key not in inserted]
     stored = _stored_hashes(session, lost)
-    for signal_id in lost:
-        request, index, signal = fresh[signal_id]
-        accepted, refused = outcomes[request]
-        if stored.get(signal_id) == signal.content_hash():
-            accepted.append(Accepted(index, signal_id, duplicate=True))
+    for key in lost:
+        item = fresh[key]
+        accepted, refused = outcomes[item.request]
+        if stored.get(key) == item.content_hash:
+            accepted.append(Accepted(item.index, key[1], duplicate=True))
         else:
-            refused.append(Refused(index, _conflict(signal_id)))
+            refused.append(Refused(item.index, _conflict(key[1])))
 
 
 def _conflict(signal_id: str) -> SignalError:

@@ -3,34 +3,92 @@ keep personal data no longer than needed), keep the anonymous facts for statisti
 
 Removed, per purged case: the subject's number, name, student number and location (case
 row, stored case, its signals' payloads), the number as a recipient, every message body,
-timeline detail, delivery error and audit value that mentions any of them, and all free
-text that people wrote about the case (result notes, decline and escalation reasons,
-outcome notes). Kept: the case's tier, score, outcome, district, school, flags and times;
-its stages; each signal's id, kind, times and other attributes; each delivery's channel,
-stage, state, attempts and times; each result, who reported it and when; the timeline's
-entry types, actors and times; the audit trail of who did what when. A purged case has an
-empty number; running the purge again skips it.
+timeline detail, delivery error and signal attribute that mentions any of them, and all
+free text that people wrote about the case (result notes, decline and escalation reasons,
+outcome notes). A signal id that mentions the subject is replaced: the feed's id by
+`purged-<random>`, our own key (signals stored before ids were per feed kept the feed's id
+as key) by a random one, in the signal, its case's list of signals and its timeline. In
+the whole audit trail, not only the rows about the case, every actor, target or detail
+value that mentions a purged subject becomes `(purged)`.
+
+Kept: the case's tier, score, outcome, district, school, flags and times; its stages; each
+signal's kind, times and other attributes; each delivery's channel, stage, state, attempts
+and times; each result, who reported it and when; the timeline's entry types, actors and
+times; the audit trail of who did what when. A purged case has an empty number; running
+the purge again skips it.
+
+"Mentions" means: in the text as `warn.textview` normalises it (NFKC, so full-width digits
+and brackets are ASCII; other scripts' digits made ASCII; invisible characters dropped), a
+run of digits joined by at most 4 characters that are neither letters nor digits (spaces,
+dots, dashes, slashes, brackets...) holds the last 8 digits of the national number (all of
+a shorter one); a run that touches a Latin letter, being part of an identifier such as a
+hex case id, must hold the whole national number (8 digits turn up in hex by chance, 11
+do not). Or, compared case-blind and without spaces, the text holds the name, student
+number or location. Not recognised: a number with letters or words between its digits,
+or its last digits alone inside an identifier; in the audit trail outside the case's own
+rows, a one-character name (it would match nearly every row).
+
+On the files, after the rows are changed:
+- SQLite: the purge writes with `secure_delete`, so what it overwrites or frees is zeroed
+  in the database file; then the write-ahead log is checkpointed and truncated to zero
+  bytes, waiting a bounded time for readers (a running server's) to let go. When it cannot,
+  the report says so, and the old row images stay in `warn.db-wal` until a later
+  checkpoint overwrites them. Free space left by writes made without `secure_delete`
+  (before it was on for every connection) can still hold old values: `vacuum=True`
+  rewrites the whole file, holding the write lock throughout (signals wait), so it is for
+  a maintenance window.
+- PostgreSQL: the purge waits a bounded time for every snapshot older than it to end (a
+  snapshot still open keeps VACUUM from removing the row versions it may see; the report
+  says when one outlasted the wait; a role without pg_read_all_stats sees only its own
+  sessions), then vacuums the touched tables (autocommit), so that no old version of a
+  purged row is left as a tuple. Plain VACUUM does not zero the space it frees: the bytes
+  stay in the data files until overwritten. `vacuum=True` runs VACUUM FULL, which writes
+  the tables into new files (the old ones are deleted) but locks each one against every
+  read and write while it runs; a lock not had within 5 s is reported, not waited for.
+- Never within reach of the purge, and the operator's to expire: PostgreSQL WAL segments,
+  archived WAL, replicas, backups and copies of either database; the filesystem's and the
+  disk's own copies of freed blocks; log files.
 """
 
+import contextlib
 import json
 import re
-from dataclasses import dataclass
-from datetime import timedelta
+import secrets
+import sqlite3
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+import phonenumbers
+from sqlalchemy import Engine, func, select, text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from warn.service.context import Context
+from warn.store.db import is_sqlite
 from warn.store.models import Audit, CaseRow, Delivery, DeliveryResult, SignalRow, TimelineEntry
+from warn.textview import normalised
 
 GONE = ""  # the number of a purged case, and of its deliveries to the subject
 REDACTED = "(purged)"
-BATCH = 200
+BATCH = 200  # cases per transaction
+ROUND = 2000  # cases whose subjects are looked for in one pass over the audit trail
+SCAN = 2000  # audit rows read at a time
 # Timeline entries whose detail carries what a person typed (note_suffix, outcome note).
 FREE_TEXT_ENTRIES = frozenset({"result", "declined", "escalated", "resolved"})
 FREE_TEXT_KEYS = frozenset({"note", "reason"})
 PERSONAL = ("msisdn", "name", "student_no", "location")
+TOUCHED = ("cases", "signals", "deliveries", "delivery_results", "timeline", "audit")
+# How long the purge waits for readers to let go of the old rows (SQLite's WAL, PostgreSQL's
+# older snapshots). A checkpoint that waits for readers holds the write lock meanwhile:
+# short tries with pauses between them keep the signals that arrive meanwhile waiting a
+# fraction of a second.
+WAIT_S = 30.0
+CHECKPOINT_TRY_MS = 200
+PAUSE_S = 0.2
+PG_LOCK_TIMEOUT = "5s"
 
 
 @dataclass
@@ -38,62 +96,201 @@ class PurgeReport:
     cases: int = 0
     signals: int = 0
     deliveries: int = 0
+    audit: int = 0  # audit rows changed: they mentioned a purged subject or held free text
+    # What the purge could not make sure of on disk; empty when everything was.
+    warnings: list[str] = field(default_factory=list)
+
+
+# --- what mentions a subject -----------------------------------------------------------
+
+# Between two digits of one number: at most 4 characters that are neither letters nor
+# digits ("138 1234 5678", "(138)1234-5678", "138.1234.5678", "138 / 1234 / 5678").
+_DIGIT_RUN = r"[0-9](?:[\W_]{{0,4}}[0-9]){{{},}}"
+_KEY_DIGITS = 8
+
+
+def _digits(run: str) -> str:
+    return "".join(char for char in run if char in "0123456789")
+
+
+def _national(msisdn: str) -> str:
+    """The national significant number (`+8613812345678` → `13812345678`): what every
+    spelling of the number holds, E.164, national with a trunk 0, spaced or not."""
+    digits = _digits(normalised(msisdn))
+    try:
+        return phonenumbers.national_significant_number(phonenumbers.parse("+" + digits))
+    except phonenumbers.NumberParseException:
+        # A country code has at most 3 digits: what follows them is national for sure.
+        return digits[3:] if len(digits) > 3 else digits
+
+
+def _compact(value: str) -> str:
+    return "".join(normalised(value).casefold().split())
+
+
+def _any_of(values: set[str]) -> re.Pattern[str] | None:
+    """One pattern finding any of `values`, as a trie: `re` then looks at each position
+    once, not once per value (a round of the purge looks for thousands)."""
+    trie: dict[str, Any] = {}
+    for value in values:
+        node = trie
+        for char in value:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, Any]) -> str:
+        if "" in node:
+            return ""  # a whole value: no need to read on
+        branches = [re.escape(char) + pattern(child) for char, child in sorted(node.items())]
+        return branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+
+    return re.compile(pattern(trie)) if trie else None
 
 
 class Mentions:
-    """Does a text mention one of the subject's personal values (the number in any of its
-    usual spellings: E.164, national, spaced or dashed)?"""
+    """Does a text mention one of these subjects' personal values: the number in any
+    spelling, the name, student number or location? Errs towards too much, never too
+    little (see the module's docstring for what it does not see)."""
 
-    def __init__(self, subject: dict[str, Any]) -> None:
-        # The last 8 digits are in every spelling of the number (E.164, national, with
-        # spaces or dashes): matching on them errs towards removing too much, never too
-        # little.
-        digits = str(subject.get("msisdn") or "").lstrip("+")
-        self.digits = digits[-8:] if len(digits) >= 8 else ""
-        self.values = [str(subject[key]) for key in PERSONAL[1:] if subject.get(key)]
+    def __init__(self, *subjects: dict[str, Any], shortest: int = 1) -> None:
+        self.keys: set[str] = set()  # the last 8 digits of each national number
+        self.nationals: set[str] = set()
+        values: set[str] = set()
+        for subject in subjects:
+            national = _national(str(subject.get("msisdn") or ""))
+            if national:
+                self.keys.add(national[-_KEY_DIGITS:])
+                self.nationals.add(national)
+            for name in PERSONAL[1:]:
+                value = _compact(str(subject.get(name) or ""))
+                if len(value) >= max(1, shortest):
+                    values.add(value)
+        self._key_sizes = sorted({len(key) for key in self.keys})
+        self._national_sizes = sorted({len(national) for national in self.nationals})
+        # Only runs of as many digits as the shortest key: the rest are skipped by `re`.
+        self._runs = re.compile(_DIGIT_RUN.format(self._key_sizes[0] - 1)
+                                ) if self.keys else None
+        self._values = _any_of(values)
 
-    def __call__(self, text: str | None) -> bool:
-        if not text:
+    def __bool__(self) -> bool:
+        return bool(self.keys or self._values)
+
+    def __call__(self, value: str | None) -> bool:
+        if not value:
             return False
-        if self.digits and self.digits in re.sub(r"[\s\-()]", "", text):
+        normal = normalised(value)
+        if self._runs is not None and self._has_number(self._runs, normal):
             return True
-        return any(value in text for value in self.values)
+        return self._values is not None and self._values.search(
+            "".join(normal.casefold().split())) is not None
+
+    def _has_number(self, runs: re.Pattern[str], normal: str) -> bool:
+        for match in runs.finditer(normal):
+            start, end = match.span()
+            # Digits inside an identifier (hex case ids, `carrier13812345678x`) count only
+            # when they hold the whole national number: 8 of them turn up by chance in hex.
+            inside = _letter(normal, start - 1) or _letter(normal, end)
+            found, sizes = (self.nationals, self._national_sizes) if inside else (
+                self.keys, self._key_sizes)
+            digits = _digits(match.group())
+            for size in sizes:
+                if size > len(digits):
+                    break
+                if any(digits[i:i + size] in found for i in range(len(digits) - size + 1)):
+                    return True
+        return False
 
 
-def purge_resolved(ctx: Context, older_than: timedelta) -> PurgeReport:
-    """Purge every case resolved more than `older_than` ago, a batch per transaction."""
+def _letter(text: str, at: int) -> bool:
+    return 0 <= at < len(text) and text[at].isascii() and text[at].isalpha()
+
+
+# --- the purge ---------------------------------------------------------------------------
+
+def purge_resolved(ctx: Context, older_than: timedelta, *, vacuum: bool = False,
+                   wait_s: float = WAIT_S) -> PurgeReport:
+    """Purge every case resolved more than `older_than` ago, then clear what the database's
+    files keep of the old rows (see the module's docstring), waiting up to about `wait_s`
+    for readers to let go of them. `vacuum` rewrites the files too, locking writers
+    (SQLite) or each table (PostgreSQL) out while it runs."""
     cutoff = ctx.now() - older_than
     report = PurgeReport()
     while True:
-        with ctx.sessions.begin() as session:
-            # Locked like any change to a case: a late result on a resolved case cannot
-            # write the old, personal stored form back over the purged one.
-            rows = list(session.scalars(
-                select(CaseRow).where(CaseRow.state == "resolved", CaseRow.resolved_at < cutoff,
-                                      CaseRow.msisdn != GONE)
-                .order_by(CaseRow.resolved_at, CaseRow.id).limit(BATCH).with_for_update()))
-            for row in rows:
-                _purge_case(session, row, report)
-        if len(rows) < BATCH:
-            return report
+        subjects = _candidates(ctx, cutoff)
+        done = report.cases
+        if subjects:
+            # The audit trail is searched once per round, before the cases lose what it is
+            # searched for: a purge cut short is done again, whole, by the next run.
+            scanned_to = _scrub_audit_trail(
+                ctx, Mentions(*subjects.values(), shortest=2), report)
+            ids = list(subjects)
+            for start in range(0, len(ids), BATCH):
+                _purge_batch(ctx, ids[start:start + BATCH], scanned_to, report)
+        if len(subjects) < ROUND or report.cases == done:
+            break
+    # Also when nothing was left to purge: what an earlier run could not clear is cleared now.
+    _settle_files(ctx.engine, report, vacuum=vacuum, wait_s=wait_s)
+    return report
 
 
-def _purge_case(session: Session, row: CaseRow, report: PurgeReport) -> None:
+def _candidates(ctx: Context, cutoff: datetime) -> dict[str, dict[str, Any]]:
+    """The next cases to purge, each with its subject (the stored case's, else its number)."""
+    with ctx.reads() as session:
+        rows = session.execute(
+            select(CaseRow.id, CaseRow.msisdn, CaseRow.aggregate["subject"])
+            .where(CaseRow.state == "resolved", CaseRow.resolved_at < cutoff,
+                   CaseRow.msisdn != GONE)
+            .order_by(CaseRow.resolved_at, CaseRow.id).limit(ROUND)).all()
+    return {case_id: {**(subject if isinstance(subject, dict) else {}), "msisdn": msisdn}
+            for case_id, msisdn, subject in rows}
+
+
+def _secure(session: Session) -> None:
+    """Zero what this transaction overwrites or frees in the SQLite file."""
+    if is_sqlite(session.get_bind().engine):
+        session.connection().exec_driver_sql("PRAGMA secure_delete = ON")
+
+
+def _purge_batch(ctx: Context, ids: list[str], scanned_to: int, report: PurgeReport) -> None:
+    with ctx.sessions.begin() as session:
+        _secure(session)
+        # Locked like any change to a case: a late result on a resolved case cannot write
+        # the old, personal stored form back over the purged one.
+        rows = list(session.scalars(
+            select(CaseRow).where(CaseRow.id.in_(ids), CaseRow.state == "resolved",
+                                  CaseRow.msisdn != GONE)
+            .order_by(CaseRow.id).with_for_update()))
+        subjects = [_purge_case(session, row, report) for row in rows]
+        if subjects:
+            # Audit rows written since the trail was searched, by whoever typed the number.
+            mentions = Mentions(*subjects, shortest=2)
+            for entry in session.scalars(select(Audit).where(Audit.id > scanned_to)):
+                report.audit += _scrub_audit(entry, mentions, free_text=False)
+
+
+def _purge_case(session: Session, row: CaseRow, report: PurgeReport) -> dict[str, Any]:
     aggregate = dict(row.aggregate)
-    subject = dict(aggregate.get("subject") or {"msisdn": row.msisdn})
+    subject = {**dict(aggregate.get("subject") or {}), "msisdn": row.msisdn}
     mentions = Mentions(subject)
     number = row.msisdn
+    renamed = _purge_signals(session, row.id, mentions, report)
     aggregate["subject"] = _anonymous(subject)
+    aggregate["signal_ids"] = [renamed.keys.get(signal_id, signal_id)
+                               for signal_id in aggregate.get("signal_ids", [])]
     aggregate["deliveries"] = [
-        {**d, "recipient": GONE if d.get("recipient") == number else d.get("recipient")}
+        {**d, "recipient": GONE if _to_subject(d.get("recipient"), number, mentions)
+         else d.get("recipient")}
         for d in aggregate.get("deliveries", [])]
+    if isinstance(aggregate.get("stuck"), str) and mentions(aggregate["stuck"]):
+        aggregate["stuck"] = REDACTED
     row.aggregate, row.msisdn = aggregate, GONE
     report.cases += 1
-    report.signals += _purge_signals(session, row.id, mentions)
     delivery_ids = _purge_deliveries(session, row.id, number, mentions)
     report.deliveries += len(delivery_ids)
-    _purge_timeline(session, row.id, mentions)
-    _purge_audit(session, [row.id, *delivery_ids], mentions)
+    _purge_timeline(session, row.id, mentions, renamed)
+    for entry in session.scalars(select(Audit).where(Audit.target.in_([row.id, *delivery_ids]))):
+        report.audit += _scrub_audit(entry, mentions, free_text=True)
+    return subject
 
 
 def _anonymous(subject: dict[str, Any]) -> dict[str, Any]:
@@ -102,25 +299,69 @@ def _anonymous(subject: dict[str, Any]) -> dict[str, Any]:
     return {"msisdn": GONE, **kept}
 
 
-def _purge_signals(session: Session, case_id: str, mentions: Mentions) -> int:
-    signals = list(session.scalars(select(SignalRow).where(SignalRow.case_id == case_id)))
-    for signal in signals:
+def _to_subject(recipient: object, number: str, mentions: Mentions) -> bool:
+    return isinstance(recipient, str) and (recipient == number or mentions(recipient))
+
+
+@dataclass
+class Renamed:
+    """Signal ids replaced, old to new: our keys, and the feeds' ids (a signal stored before
+    ids were per feed has one value as both, replaced by two different ones)."""
+
+    keys: dict[str, str] = field(default_factory=dict)
+    feed_ids: dict[str, str] = field(default_factory=dict)
+
+
+def _purge_signals(session: Session, case_id: str, mentions: Mentions,
+                   report: PurgeReport) -> Renamed:
+    """Purge the case's signals; returns the ids replaced."""
+    renamed = Renamed()
+    for signal in list(session.scalars(select(SignalRow).where(SignalRow.case_id == case_id))):
         payload = dict(signal.payload)
         payload["subject"] = _anonymous(dict(payload.get("subject") or {}))
         payload["attributes"] = {key: value for key, value in
                                  dict(payload.get("attributes") or {}).items()
-                                 if not (isinstance(value, str) and mentions(value))}
+                                 if not _mentioned_in(value, mentions)}
+        if mentions(signal.feed_id):
+            # Unique per feed like any feed id: 128 random bits, which no feed's own id
+            # will meet by chance.
+            feed_id = f"purged-{secrets.token_hex(16)}"
+            renamed.feed_ids[signal.feed_id] = feed_id
+            signal.feed_id = feed_id
+        if mentions(signal.id):
+            key = secrets.token_hex(16)
+            renamed.keys[signal.id] = key
+            signal.id = key
+        for name, renames in (("id", renamed.keys), ("feed_id", renamed.feed_ids)):
+            if isinstance(payload.get(name), str):
+                payload[name] = renames.get(payload[name], payload[name])
         # The content hash covered the number: with the rest of the payload known, a
         # phone number's few billion values could be tried against it. It goes too.
         signal.payload, signal.msisdn, signal.content_hash = payload, GONE, "purged"
-    return len(signals)
+        report.signals += 1
+    # Flushed here: the timeline and the case's list of signals are rewritten to the new
+    # keys in this same transaction.
+    session.flush()
+    return renamed
+
+
+def _mentioned_in(value: object, mentions: Mentions) -> bool:
+    if isinstance(value, dict):
+        return any(_mentioned_in(key, mentions) or _mentioned_in(item, mentions)
+                   for key, item in value.items())
+    if isinstance(value, list | tuple):
+        return any(_mentioned_in(item, mentions) for item in value)
+    if isinstance(value, str):
+        return mentions(value)
+    return isinstance(value, int | float) and not isinstance(value, bool) and mentions(
+        str(value))
 
 
 def _purge_deliveries(session: Session, case_id: str, number: str,
                       mentions: Mentions) -> list[str]:
     deliveries = list(session.scalars(select(Delivery).where(Delivery.case_id == case_id)))
     for delivery in deliveries:
-        if delivery.recipient == number:
+        if _to_subject(delivery.recipient, number, mentions):
             delivery.recipient = GONE
         if mentions(delivery.body):
             delivery.body = REDACTED
@@ -134,25 +375,205 @@ def _purge_deliveries(session: Session, case_id: str, number: str,
     return ids
 
 
-def _purge_timeline(session: Session, case_id: str, mentions: Mentions) -> None:
+def _purge_timeline(session: Session, case_id: str, mentions: Mentions,
+                    renamed: Renamed) -> None:
+    # The timeline names a signal as people know it, by the feed's id where one value was
+    # both. Longest first: an id that is part of another must not be replaced inside it.
+    renames = sorted({**renamed.keys, **renamed.feed_ids}.items(),
+                     key=lambda pair: -len(pair[0]))
     for entry in session.scalars(select(TimelineEntry).where(TimelineEntry.case_id == case_id)):
-        if entry.type in FREE_TEXT_ENTRIES or mentions(entry.detail):
-            entry.detail = REDACTED
+        detail = entry.detail
+        for old, new in renames:
+            detail = detail.replace(old, new)
+        if entry.type in FREE_TEXT_ENTRIES or mentions(detail):
+            detail = REDACTED
+        if detail != entry.detail:
+            entry.detail = detail
 
 
-def _purge_audit(session: Session, targets: list[str], mentions: Mentions) -> None:
-    for entry in session.scalars(select(Audit).where(Audit.target.in_(targets))):
-        entry.detail = _scrub_detail(entry.detail, mentions)
+# --- the audit trail ---------------------------------------------------------------------
+
+def _scrub_audit_trail(ctx: Context, mentions: Mentions, report: PurgeReport) -> int:
+    """Scrub every audit row that mentions one of the subjects, a few thousand rows per
+    transaction; returns the last row id looked at."""
+    with ctx.reads() as session:
+        last_id = session.scalar(select(func.max(Audit.id))) or 0
+    after = 0
+    while mentions and after < last_id:
+        with ctx.reads() as session:
+            rows = session.execute(
+                select(Audit.id, Audit.actor, Audit.target, Audit.detail)
+                .where(Audit.id > after, Audit.id <= last_id)
+                .order_by(Audit.id).limit(SCAN)).all()
+        if not rows:
+            break
+        after = rows[-1].id
+        hits = [row.id for row in rows if any(mentions(value) for value in _audit_texts(row))]
+        if hits:
+            with ctx.sessions.begin() as session:
+                _secure(session)
+                for entry in session.scalars(select(Audit).where(Audit.id.in_(hits))):
+                    report.audit += _scrub_audit(entry, mentions, free_text=False)
+    return last_id
 
 
-def _scrub_detail(detail: str, mentions: Mentions) -> str:
+def _audit_texts(row: Any) -> Iterator[str]:
+    yield row.actor
+    yield row.target
+    yield row.detail
+    if "\\u" in row.detail:  # JSON written with escapes: look at what it says
+        with contextlib.suppress(ValueError):
+            yield json.dumps(json.loads(row.detail), ensure_ascii=False)
+
+
+def _scrub_audit(entry: Audit, mentions: Mentions, *, free_text: bool) -> int:
+    """Scrub one row in place (free text too, on a row about the purged case); 1 if it
+    changed."""
+    actor = REDACTED if mentions(entry.actor) else entry.actor
+    target = REDACTED if mentions(entry.target) else entry.target
+    detail = _scrub_detail(entry.detail, mentions, free_text=free_text)
+    if (actor, target, detail) == (entry.actor, entry.target, entry.detail):
+        return 0
+    entry.actor, entry.target, entry.detail = actor, target, detail
+    return 1
+
+
+def _scrub_detail(detail: str, mentions: Mentions, *, free_text: bool) -> str:
     try:
         data = json.loads(detail)
     except ValueError:
         return REDACTED if mentions(detail) else detail
-    if not isinstance(data, dict):
-        return REDACTED if mentions(detail) else detail
-    scrubbed = {key: REDACTED if (key in FREE_TEXT_KEYS and value)
-                or (isinstance(value, str) and mentions(value)) else value
-                for key, value in data.items()}
+    if not isinstance(data, dict) or _keys_mention(data, mentions):
+        return REDACTED if _mentioned_in(data, mentions) else detail
+    scrubbed = _scrub_json(data, mentions, free_text)
+    if scrubbed == data:
+        return detail
     return json.dumps(scrubbed, ensure_ascii=False, sort_keys=True)
+
+
+def _keys_mention(value: object, mentions: Mentions) -> bool:
+    if isinstance(value, dict):
+        return any(mentions(str(key)) or _keys_mention(item, mentions)
+                   for key, item in value.items())
+    if isinstance(value, list):
+        return any(_keys_mention(item, mentions) for item in value)
+    return False
+
+
+def _scrub_json(value: Any, mentions: Mentions, free_text: bool) -> Any:
+    if isinstance(value, dict):
+        return {key: REDACTED if free_text and key in FREE_TEXT_KEYS and item
+                else _scrub_json(item, mentions, free_text) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub_json(item, mentions, free_text) for item in value]
+    return REDACTED if _mentioned_in(value, mentions) else value
+
+
+# --- the files ---------------------------------------------------------------------------
+
+def _settle_files(engine: Engine, report: PurgeReport, *, vacuum: bool, wait_s: float) -> None:
+    if is_sqlite(engine):
+        database = engine.url.database
+        if database and database != ":memory:":
+            _settle_sqlite(engine, report, vacuum=vacuum, wait_s=wait_s)
+    elif engine.dialect.name == "postgresql":
+        _settle_postgresql(engine, report, full=vacuum, wait_s=wait_s)
+
+
+def _settle_sqlite(engine: Engine, report: PurgeReport, *, vacuum: bool, wait_s: float) -> None:
+    raw = engine.raw_connection()
+    try:
+        # The pool's connections run in autocommit (db.py): no transaction is open here.
+        conn: sqlite3.Connection = raw.driver_connection  # type: ignore[assignment]
+        timeout = conn.execute("PRAGMA busy_timeout").fetchone()[0]
+        try:
+            conn.execute("PRAGMA secure_delete = ON")
+            if vacuum:
+                try:
+                    conn.execute("VACUUM")
+                except sqlite3.OperationalError as error:
+                    report.warnings.append(
+                        f"VACUUM could not run ({error}): free space in the database file "
+                        "may still hold purged values; run it again with the server stopped")
+            if not _checkpoint(conn, wait_s):
+                report.warnings.append(
+                    f"the write-ahead log could not be emptied within {wait_s:g} s (readers "
+                    "kept it busy): it may still hold purged values until a later "
+                    "checkpoint; run the purge again when the server is quiet")
+        finally:
+            conn.execute(f"PRAGMA busy_timeout = {int(timeout)}")
+    finally:
+        raw.close()
+
+
+def _checkpoint(conn: sqlite3.Connection, wait_s: float) -> bool:
+    """Copy the WAL into the database and truncate it to zero bytes; False when readers or
+    writers still held it after about `wait_s`."""
+    deadline = time.monotonic() + wait_s
+    conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_TRY_MS}")
+    while True:
+        try:
+            busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.OperationalError:
+            busy = 1  # the write lock was not to be had either
+        if not busy:
+            return True
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(PAUSE_S)
+
+
+def _settle_postgresql(engine: Engine, report: PurgeReport, *, full: bool,
+                       wait_s: float) -> None:
+    tables = ", ".join(TOUCHED)
+    with engine.connect() as conn:
+        xid = int(conn.execute(text("SELECT txid_current() % 4294967296")).scalar_one())
+        conn.commit()
+        conn = conn.execution_options(isolation_level="AUTOCOMMIT")  # VACUUM refuses a transaction
+        # VACUUM keeps every row version that a snapshot taken before the purge may still
+        # see, without a word: wait for those snapshots to end first (a page being served,
+        # an autovacuum's ANALYZE), a bounded time.
+        deadline = time.monotonic() + wait_s
+        while (holders := _old_snapshots(conn, xid)) and time.monotonic() < deadline:
+            time.sleep(PAUSE_S)
+        if holders:
+            report.warnings.append(
+                f"{holders} sessions, prepared transactions or replication slots still held "
+                f"a snapshot older than the purge after {wait_s:g} s: VACUUM keeps the old "
+                "versions of the purged rows they may see; run the purge again once they "
+                "are gone")
+        # VACUUM skips a table its role does not own with a mere notice.
+        not_owned = list(conn.scalars(text(
+            "SELECT relname FROM pg_class WHERE oid = ANY(CAST(:tables AS regclass[])) "
+            "AND NOT pg_has_role(relowner, 'USAGE') ORDER BY relname"),
+            {"tables": list(TOUCHED)}))
+        if not_owned:
+            report.warnings.append(
+                f"this database role does not own {', '.join(not_owned)}, so VACUUM skips "
+                "them: old versions of the purged rows stay there until their owner "
+                "vacuums them")
+        try:
+            conn.execute(text(f"SET lock_timeout = '{PG_LOCK_TIMEOUT}'"))
+            conn.execute(text(f"VACUUM {'(FULL) ' if full else ''}{tables}"))
+        except DBAPIError as error:
+            report.warnings.append(
+                f"VACUUM{' FULL' if full else ''} of {tables} did not complete "
+                f"({type(error.orig).__name__}): old versions of the purged rows remain "
+                "readable to the database until it does; run the purge again")
+        finally:
+            conn.execute(text("RESET lock_timeout"))
+
+
+def _old_snapshots(conn: Any, xid: int) -> int:
+    """Sessions (of this database, or of none: a standby's feedback), prepared transactions
+    and replication slots that hold back what VACUUM may remove to before `xid`. An
+    autovacuum worker counts too: while it analyses, its snapshot holds like any other."""
+    older = "age({}) > age(CAST(CAST(:xid AS text) AS xid))"
+    return int(conn.execute(text(
+        "SELECT (SELECT count(*) FROM pg_stat_activity WHERE pid <> pg_backend_pid()"
+        " AND (datname = current_database() OR datid IS NULL)"
+        f" AND ({older.format('backend_xmin')} OR {older.format('backend_xid')}))"
+        " + (SELECT count(*) FROM pg_prepared_xacts WHERE database = current_database()"
+        f" AND {older.format('transaction')})"
+        f" + (SELECT count(*) FROM pg_replication_slots WHERE {older.format('xmin')})"),
+        {"xid": xid}).scalar_one())

@@ -4,7 +4,13 @@ Every request checks its token, and a database round trip with its pooled connec
 costs more than the rest of a small request's work. So a token that checked out is
 trusted for `TokenCache.trust_s` (TOKEN_TRUST_S unless given). Disabling a user forgets
 every token at once in this process; other processes (servers, while `warn user disable`
-runs elsewhere) refuse it once their trust has run out.
+runs elsewhere) refuse it once their trust has run out, and `warn user disable` waits that
+long before it returns (`wait_out_trust`), so that once it has returned no server accepts
+the token (CONTRACT §1).
+
+A trust is counted from the moment the lookup began, not from its answer: a lookup that
+saw the user still enabled began before the disabling commit, so its trust ends less than
+TOKEN_TRUST_S after that commit, however long the lookup itself took.
 """
 
 import hashlib
@@ -48,9 +54,9 @@ class TokenCache:
     """Looks tokens up in the database, and trusts one that checked out for `trust_s`
     seconds of `clock` (a monotonic clock: tests give a hand-moved one)."""
 
-    def __init__(self, trust_s: float = TOKEN_TRUST_S,
+    def __init__(self, trust_s: float | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
-        self.trust_s = trust_s
+        self.trust_s = TOKEN_TRUST_S if trust_s is None else trust_s
         self.clock = clock
         self._trusted: dict[str, tuple[float, TokenHolder]] = {}
         _caches.add(self)
@@ -70,6 +76,7 @@ class TokenCache:
         if trusted is not None:
             return trusted
         digest = hash_token(token)
+        asked_at = self.clock()
         with ctx.reads() as session:  # only reads: on SQLite, no write lock per request
             user = session.scalars(select(User).where(User.token_hash == digest)).one_or_none()
         if user is None or user.disabled or not hmac.compare_digest(user.token_hash, digest):
@@ -78,7 +85,7 @@ class TokenCache:
         holder = TokenHolder(user.name, user.role, user.school, user.district, user.team)
         if len(self._trusted) > _MAX_TRUSTED:
             self._trusted.clear()
-        self._trusted[digest] = (self.clock(), holder)
+        self._trusted[digest] = (asked_at, holder)
         return holder
 
     def forget(self) -> None:
@@ -90,3 +97,12 @@ def forget_trusted_tokens() -> None:
     Called when a user is disabled, which is rare enough not to pick out its tokens."""
     for cache in list(_caches):
         cache.forget()
+
+
+def wait_out_trust(committed_at: float, trust_s: float | None = None) -> None:
+    """Sleep until a trust that any server process took before a commit made at
+    `committed_at` (time.monotonic) has run out: `trust_s` seconds after it, TOKEN_TRUST_S
+    unless given (a test whose servers trust for less gives theirs)."""
+    wait = (TOKEN_TRUST_S if trust_s is None else trust_s) - (time.monotonic() - committed_at)
+    if wait > 0:
+        time.sleep(wait)

@@ -41,6 +41,16 @@ def _autoinc() -> Mapped[int]:
 _SQLITE_AUTOINC = {"sqlite_autoincrement": True}
 
 
+class District(Base):
+    """A police district. Its id is the canonical spelling (trimmed, NFKC, lower case) that
+    schools, teams, users and cases carry; signals naming it in another case or with spaces
+    around it are matched to it."""
+
+    __tablename__ = "districts"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String)
+
+
 class School(Base):
     __tablename__ = "schools"
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -83,9 +93,25 @@ class WebSession(Base):
     expires_at: Mapped[datetime]
 
 
+class SignInThrottle(Base):
+    """Failed console sign-ins counted per key (a client address, or a client address and a
+    name): each key waits longer after each failure, and no key can lock an account for
+    the other clients."""
+
+    __tablename__ = "sign_in_throttle"
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the key
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime]
+    wait_until: Mapped[datetime | None]
+
+
 class SignalRow(Base):
     __tablename__ = "signals"
+    # Our own key for the signal. Feeds name signals with ids of their own (`feed_id`),
+    # unique only within the feed (CONTRACT §3): two feeds may use the same one.
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    feed: Mapped[str] = mapped_column(String(64), server_default=text("''"))
+    feed_id: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(32))
     observed_at: Mapped[datetime]
     received_at: Mapped[datetime]
@@ -114,6 +140,10 @@ class CaseRow(Base):
     flag_no_team: Mapped[bool] = mapped_column(default=False)
     flag_exhausted: Mapped[bool] = mapped_column(default=False)
     flag_stuck: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    flag_unknown_school: Mapped[bool] = mapped_column(default=False,
+                                                      server_default=text("false"))
+    flag_unknown_district: Mapped[bool] = mapped_column(default=False,
+                                                        server_default=text("false"))
     opened_at: Mapped[datetime]
     updated_at: Mapped[datetime]
     last_signal_at: Mapped[datetime]
@@ -195,6 +225,7 @@ _partial("ix_signals_received", SignalRow.received_at, where=SignalRow.state == 
 Index("ix_signals_received_urgent", SignalRow.received_at,
       postgresql_where=text("state = 'received' AND urgent"),
       sqlite_where=text("state = 'received' AND urgent = 1"))
+Index("uq_signals_feed_feed_id", SignalRow.feed, SignalRow.feed_id, unique=True)
 _partial("uq_cases_open_msisdn", CaseRow.msisdn, where=CaseRow.state == "open", unique=True)
 Index("ix_cases_state_opened_at", CaseRow.state, CaseRow.opened_at)
 # SQLite uses a partial index only when the query repeats its predicate as written,

@@ -1,4 +1,5 @@
-"""Read queries behind the API: plain functions over a session, always within a user's scope."""
+"""What the API and the console read about cases: plain functions over a session, always
+within a user's scope and showing only what that user may see."""
 
 import base64
 import binascii
@@ -7,17 +8,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, not_, or_, select
 from sqlalchemy.orm import Session
 
-from warn.api.auth import Principal
-from warn.api.errors import ApiError
-from warn.api.scope import case_scope
+from warn.access.errors import invalid
+from warn.access.principal import Principal
+from warn.access.scope import INTERNAL_ENTRIES, case_scope, sees_internals
 from warn.store.models import CaseRow, Delivery, DeliveryResult, SignalRow, TimelineEntry
 
 FLAG_COLUMNS = {"awaiting_confirmation": CaseRow.flag_awaiting, "overdue": CaseRow.flag_overdue,
                 "no_team": CaseRow.flag_no_team, "exhausted": CaseRow.flag_exhausted,
-                "stuck": CaseRow.flag_stuck}
+                "stuck": CaseRow.flag_stuck, "unknown_school": CaseRow.flag_unknown_school,
+                "unknown_district": CaseRow.flag_unknown_district}
 
 
 @dataclass(frozen=True)
@@ -70,15 +72,15 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
         if when.tzinfo is None or not isinstance(case_id, str):
             raise ValueError(cursor)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
-        raise ApiError(422, "invalid_request", "cursor: not a cursor this API gave out",
-                       "cursor") from None
+        raise invalid("not a cursor this API gave out", "cursor") from None
     return when, case_id
 
 
-def case_deliveries(session: Session, case_id: str, *, duty_pages: bool
+def case_deliveries(session: Session, user: Principal, case_id: str
                     ) -> list[tuple[Delivery, list[DeliveryResult]]]:
+    """The case's messages `user` may see, oldest first, each with its results."""
     query = select(Delivery).where(Delivery.case_id == case_id)
-    if not duty_pages:
+    if not sees_internals(user):
         query = query.where(Delivery.channel != "duty_page")
     rows = list(session.scalars(query.order_by(Delivery.created_at, Delivery.stage, Delivery.id)))
     results = results_of(session, [row.id for row in rows])
@@ -96,9 +98,20 @@ def results_of(session: Session, delivery_ids: Sequence[str]) -> dict[str, list[
     return found
 
 
-def timeline(session: Session, case_id: str) -> list[TimelineEntry]:
-    return list(session.scalars(select(TimelineEntry).where(TimelineEntry.case_id == case_id)
-                                .order_by(TimelineEntry.id)))
+def timeline(session: Session, user: Principal, case_id: str) -> list[TimelineEntry]:
+    """The case's timeline as `user` may see it, oldest first."""
+    query = select(TimelineEntry).where(TimelineEntry.case_id == case_id)
+    if not sees_internals(user):
+        query = query.where(TimelineEntry.type.not_in(INTERNAL_ENTRIES),
+                            not_(_result_on_a_duty_page()))
+    return list(session.scalars(query.order_by(TimelineEntry.id)))
+
+
+def _result_on_a_duty_page() -> ColumnElement[bool]:
+    # An officer's answer to a page is noted as "duty_page <delivery id>: <result>": the
+    # domain writes a result's channel first.
+    return and_(TimelineEntry.type == "result",
+                TimelineEntry.detail.startswith("duty_page ", autoescape=True))
 
 
 def signals(session: Session, signal_ids: Sequence[str]) -> list[SignalRow]:
@@ -112,7 +125,11 @@ def signals(session: Session, signal_ids: Sequence[str]) -> list[SignalRow]:
 
 def delivery_with_case(session: Session, user: Principal, delivery_id: str
                        ) -> tuple[Delivery, CaseRow] | None:
-    """The delivery and its case, when the case is one `user` may read."""
-    row = session.execute(select(Delivery, CaseRow).join(CaseRow, CaseRow.id == Delivery.case_id)
-                          .where(Delivery.id == delivery_id, case_scope(user))).one_or_none()
+    """The delivery and its case, when the case is one `user` may read and the delivery one
+    it may see."""
+    query = (select(Delivery, CaseRow).join(CaseRow, CaseRow.id == Delivery.case_id)
+             .where(Delivery.id == delivery_id, case_scope(user)))
+    if not sees_internals(user):
+        query = query.where(Delivery.channel != "duty_page")
+    row = session.execute(query).one_or_none()
     return (row[0], row[1]) if row is not None else None

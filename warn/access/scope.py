@@ -1,13 +1,20 @@
-"""Which cases a user may read (CONTRACT §2), as a SQL condition on the cases table, and
-what it may do to them. A case out of scope answers 404, so nobody learns it exists."""
+"""Which cases a user may read (CONTRACT §2), as a SQL condition on the cases table, what it
+may do to them, and what of a case it is shown. A case out of scope answers 404, so nobody
+learns it exists."""
 
 from sqlalchemy import ColumnElement, and_, false, select, true
 
-from warn.api.auth import Principal
-from warn.api.errors import forbidden
+from warn.access.errors import forbidden
+from warn.access.principal import Principal
 from warn.store.models import CaseRow, Delivery
 
 ACTORS = ("officer", "admin")
+
+# Timeline entries that are the duty room's own business or the system's insides: whom it
+# paged, its confirmations running late and its teams running out, and what failed (a
+# stuck decision, a gateway's refusal). Liaisons and teams see the ladder's progress, the
+# results and the outcome; not these.
+INTERNAL_ENTRIES = frozenset({"duty_page", "overdue", "no_team", "stuck", "delivery_failed"})
 
 
 def case_scope(user: Principal) -> ColumnElement[bool]:
@@ -47,8 +54,9 @@ def check_may_report(user: Principal, channel: str, recipient: str) -> None:
     raise forbidden(f"a {user.role} user may not report results on this {channel} delivery")
 
 
-def sees_duty_pages(user: Principal) -> bool:
-    """Duty pages are the duty room's own business: liaisons and teams do not see them."""
+def sees_internals(user: Principal) -> bool:
+    """Duty pages and the other internal entries are for the duty room: not for liaisons
+    and teams."""
     return user.role in ACTORS
 
 

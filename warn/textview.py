@@ -1,0 +1,89 @@
+"""Text as a reader's eye and a browser's parser see it, for finding numbers and links.
+
+Free text holds the same digits and dots in many spellings: full-width (`１３８`, `．`),
+other scripts' decimal digits, ideographic full stops, and characters that show nothing
+at all (zero-width spaces, bidi controls, variation selectors). `view(text)` is the text
+under Unicode NFKC with those invisible characters removed and every decimal digit made
+ASCII; each of its characters remembers which character of the original it came from, so
+a match found in the view can be replaced in the original and everything else stays as
+written.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+# Format characters (Cf: zero-width space/joiners, bidi marks and controls, word joiners,
+# BOM, soft hyphen, ...) are found by category; these show nothing either but are not Cf.
+_INVISIBLE_EXTRA = frozenset(
+    "\u034f"  # combining grapheme joiner
+    "\u115f\u1160\u3164\uffa0"  # Hangul fillers
+    "\u2800"  # braille blank
+    + "".join(chr(c) for c in range(0xFE00, 0xFE10))  # variation selectors
+    + "".join(chr(c) for c in range(0xE0100, 0xE01F0))
+)
+_WHITESPACE_CONTROLS = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f\x85")
+# Every character that UTS #46 (what browsers apply to host names) reads as a label dot
+# becomes "." under NFKC, except the ideographic full stop, which stays "。": it is also
+# ordinary Chinese punctuation, and the link rules treat it with more care.
+IDEOGRAPHIC_STOP = "。"
+
+_CACHE_LIMIT = 65_536
+
+
+def _view_of(char: str) -> str:
+    category = unicodedata.category(char)
+    if category == "Cf" or char in _INVISIBLE_EXTRA:
+        return ""
+    if category == "Cc":
+        return " " if char in _WHITESPACE_CONTROLS else ""
+    if char.isascii():
+        return char
+    out = []
+    for part in unicodedata.normalize("NFKC", char):
+        digit = unicodedata.decimal(part, None)
+        out.append(str(digit) if digit is not None else part)
+    return "".join(out)
+
+
+class _Table(dict[int, str]):
+    """`str.translate` table computed on first use of each character (C speed after that)."""
+
+    def __missing__(self, code: int) -> str:
+        value = _view_of(chr(code))
+        if len(self) < _CACHE_LIMIT:  # text can hold any character; memory stays bounded
+            self[code] = value
+        return value
+
+
+_TABLE = _Table()
+
+
+def normalised(text: str) -> str:
+    """The view of `text` without positions: cheap, for the common case where nothing matches."""
+    return text.translate(_TABLE)
+
+
+def view(text: str) -> tuple[str, list[int]]:
+    """(the view of `text`, for each view character the index of its original character)."""
+    parts: list[str] = []
+    origin: list[int] = []
+    for index, char in enumerate(text):
+        piece = _TABLE[ord(char)]
+        if piece:
+            parts.append(piece)
+            origin.extend([index] * len(piece))
+    return "".join(parts), origin
+
+
+def replace_spans(text: str, origin: list[int], edits: list[tuple[int, int, str]]) -> str:
+    """`text` with each view span [start, end) of `edits` (sorted, disjoint) replaced."""
+    out: list[str] = []
+    done = 0
+    for start, end, replacement in edits:
+        first, last = origin[start], origin[end - 1] + 1
+        out.append(text[done:first])
+        out.append(replacement)
+        done = last
+    out.append(text[done:])
+    return "".join(out)
