@@ -106,6 +106,9 @@ def test_a_purged_case_still_reads_and_counts(room: Room) -> None:
     flash = room.deliveries(case_id, "flash_sms")[0]
     actions.report_result(room.ctx, flash.id, "read", "cui", None)
     assert OLD["name"] not in _dump(room) and "12345678" not in _dump(room)
+    # and a note written on it now is not kept: the person it was about is forgotten
+    actions.report_result(room.ctx, flash.id, "read", "cui", f"{OLD['name']} 回电 13812345678")
+    assert OLD["name"] not in _dump(room) and "回电" not in _dump(room)
 
 
 def test_the_command_purges_and_says_what_it_kept(tmp_path: Path, mock_log: Path) -> None:

@@ -79,6 +79,10 @@ def _report(ctx: Context, case_id: str, delivery_id: str, result: str, actor: st
     with ctx.sessions.begin() as session:
         batch = CaseBatch(session, ctx)
         row, case = lock_case(batch, case_id)
+        if not case.subject.msisdn:
+            # A purged case: its result still counts, but free text about the person
+            # would outlive the purge that forgot them.
+            note = None
         _, after = batch.decide(row, case, ResultReported(delivery_id, result, actor, note))
         session.add(DeliveryResult(delivery_id=delivery_id, result=result, note=note,
                                    actor=actor, at=ctx.now()))
