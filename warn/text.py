@@ -2,9 +2,12 @@
 
 import re
 
-# Bidi controls (U+202A-E, U+2066-9) and invisible characters (U+200B-F, U+2060-4, U+FEFF):
-# CONTRACT §3 names them; in a note pasted from a chat they hide or reorder what it says.
-_UNSEEN = re.compile(r"[\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
+from warn.domain.signals import UNSEEN
+
+# The characters a signal may not hold (bidi controls and marks, invisible and format
+# characters: warn.domain.signals): in a note pasted from a chat they hide or reorder what
+# it says.
+_UNSEEN = UNSEEN
 
 
 def without_unseen(text: str) -> str:

@@ -87,3 +87,23 @@ def replace_spans(text: str, origin: list[int], edits: list[tuple[int, int, str]
         done = last
     out.append(text[done:])
     return "".join(out)
+
+
+# Digits people write as characters: Chinese numerals (lower case, the "financial" upper
+# case of banking forms, 幺 and 两 as read aloud), and the Latin letters typed for 1 and 0.
+# Only for finding one known number, whose whole digit sequence must match: ordinary text
+# read this way never matches by chance.
+_NUMERALS = str.maketrans({
+    **dict.fromkeys("〇零", "0"), **dict.fromkeys("一壹幺", "1"),
+    **dict.fromkeys("二贰貳两兩", "2"), **dict.fromkeys("三叁參", "3"),
+    **dict.fromkeys("四肆", "4"), **dict.fromkeys("五伍", "5"),
+    **dict.fromkeys("六陆陸", "6"), **dict.fromkeys("七柒", "7"),
+    **dict.fromkeys("八捌", "8"), **dict.fromkeys("九玖", "9"),
+    **dict.fromkeys("lI", "1"), **dict.fromkeys("oO", "0"),
+})
+
+
+def as_digits(seen: str) -> str:
+    """A view (above) with numerals and look-alike letters read as the digits they stand
+    for; one character for one, so the view's positions still hold."""
+    return seen.translate(_NUMERALS)

@@ -5,6 +5,7 @@ deadlines of half a second."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import socket
 import threading
 import time
@@ -13,6 +14,8 @@ from typing import Any
 
 import pytest
 import uvicorn
+from api_harness import Api
+from api_harness import api as api  # the fixture
 
 from warn.api.server import NoDelayH11Protocol, NoDelayHTTPProtocol
 
@@ -182,3 +185,33 @@ def test_connections_have_nagle_off(server: Running) -> None:
         (protocol,) = server.connections()
         server_side = protocol.transport.get_extra_info("socket")
         assert server_side.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY) != 0
+
+
+def test_warns_own_app_gives_up_a_stalled_body_without_a_traceback(
+        api: Api, caplog: pytest.LogCaptureFixture) -> None:
+    """A flood of stalled bodies must not write a traceback per connection to the log."""
+    token = api.user("carrier", "feed")
+    protocol = type("Quick", (NoDelayHTTPProtocol,), {"headers_timeout_s": DEADLINE,
+                                                      "body_idle_timeout_s": DEADLINE})
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.bind(("127.0.0.1", 0))
+    # log_config=None: uvicorn's loggers then reach the root logger, and caplog
+    running = uvicorn.Server(uvicorn.Config(api.app, http=protocol, lifespan="off",
+                                            log_config=None))
+    thread = threading.Thread(target=running.run, kwargs={"sockets": [listener]}, daemon=True)
+    thread.start()
+    while not running.started:
+        time.sleep(0.01)
+    try:
+        with caplog.at_level(logging.DEBUG), socket.create_connection(
+                listener.getsockname(), timeout=5) as sock:
+            sock.sendall(b"POST /v1/signals HTTP/1.1\r\nHost: warn\r\nContent-Length: 100\r\n"
+                         b"Content-Type: application/json\r\n"
+                         b"Authorization: Bearer " + token.encode() + b"\r\n\r\n{\"id\": ")
+            received, _ = _until_closed(sock, time.monotonic())
+        assert received.startswith(b"HTTP/1.1 408 ")
+        assert not [r for r in caplog.records if r.exc_info or "Exception" in r.getMessage()]
+    finally:
+        running.should_exit = True
+        thread.join(timeout=10)
+        listener.close()

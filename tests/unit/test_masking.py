@@ -48,6 +48,20 @@ SPELLINGS = [
     ("Arabic-Indic digits", "١٣٩٨٧٦٥٤٣٢١"),
     ("circled digits", "①③⑨⑧⑦⑥⑤④③②①"),
     ("IP dialling prefix", "1795113987654321"),
+    ("Chinese numerals", "一三九八七六五四三二一"),
+    ("Chinese numerals read aloud", "幺三九八七六五四三二幺"),
+    ("financial numerals", "壹叁玖捌柒陆伍肆叁贰壹"),
+    ("numerals and digits mixed", "139八七六五4321"),
+    ("list commas", "139、8765、4321"),
+    ("colons", "139:8765:4321"),
+    ("stars", "139*8765*4321"),
+    ("bullets", "139•8765•4321"),
+    ("hashes and plus signs", "139#8765+4321"),
+    ("four spaces", "139    8765    4321"),
+    ("line breaks", "139\n8765\n4321"),
+    ("a combining accent on each digit", "".join(d + "\u0301" for d in "13987654321")),
+    ("keycaps", "".join(d + "\u20e3" for d in "13987654321")),
+    ("l for 1 and O for 0", "l398765432l"),
 ]
 
 

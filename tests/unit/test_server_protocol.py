@@ -6,6 +6,7 @@ import asyncio
 import socket
 from typing import Any
 
+import pytest
 from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
 from warn.api.server import NoDelayHTTPProtocol
@@ -53,3 +54,17 @@ def test_the_access_log_leaves_query_strings_out() -> None:
     config = log_config()
     assert config["handlers"]["access"]["filters"] == ["without_query"]
     logging.config.dictConfig(config)  # uvicorn can use it as it is
+
+
+@pytest.mark.parametrize(("target", "logged"), [
+    ("/v1/signals/carrier-13566667777-x", "/v1/signals/{id}"),
+    ("/v1/signals/id-137%3A0000%3A1111", "/v1/signals/{id}"),
+    ("/audit?target=%2B8613987654321", "/audit"),
+    ("/school/13912345678", "/school/…"),
+    ("/cases/c1203f65d37b4af7/state.json?v=3", "/cases/c1203f65d37b4af7/state.json"),
+    ("/v1/cases", "/v1/cases"),
+])
+def test_the_access_log_names_no_signal_id_and_no_long_number(target: str, logged: str) -> None:
+    from warn.api.server import logged_target
+
+    assert logged_target(target) == logged

@@ -11,10 +11,11 @@
 The stars are always four, so the masked form does not tell how many digits it hides.
 
 `mask_phone` finds the number in free text in every spelling an officer or a feed writes:
-full-width or other scripts' digits, invisible characters inside it, any of spaces, dots,
-dashes, slashes and brackets between digits, with `+86`, `0086`, `86` or a trunk `0` in
-front. The national digits are matched even inside a longer run of digits (`17951` IP
-dialling prefixes, a typo's extra digit, two numbers written together): a coincidental
+full-width or other scripts' digits, Chinese numerals (`一三九…`, `壹叁玖…`, `幺`) and the
+letters typed for 1 and 0, invisible characters inside it, any punctuation, white space or
+marks between digits, with `+86`, `0086`, `86` or a trunk `0` in front. The national
+digits are matched even inside a longer run of digits (`17951` IP dialling prefixes, a
+typo's extra digit, two numbers written together): a coincidental
 7-or-more-digit match in an account number costs a reader outside the duty room nothing,
 a number left readable there is a leak. A national number shorter than 7 digits only
 matches on its own, as such short runs turn up by chance.
@@ -29,7 +30,7 @@ from typing import Any
 
 import phonenumbers
 
-from warn.textview import normalised, replace_spans, view
+from warn.textview import as_digits, normalised, replace_spans, view
 
 _STARS = "****"
 _SHOWN_HEAD = 3
@@ -38,10 +39,13 @@ _FULL_LENGTH = 11  # a Chinese mobile number: the shortest that shows its first 
 _MIN_HIDDEN = 4
 _MIN_UNBOUNDED = 7  # a national number this long is masked even inside a longer digit run
 
-# Between two digits of a spelling (in the normalised view): white space and the
-# punctuation people group digits with, up to 3 of them.
-_SEPARATOR = r"[\s.。·・,/\\|()\[\]{}【】〔〕〈〉<>_~'\"‐‑‒–—―−ー-]"
-_GAP = f"{_SEPARATOR}{{0,3}}"
+# Between two digits of a spelling (in the normalised view): anything that is neither a
+# letter nor a digit — white space and line breaks, the punctuation people group digits
+# with (`、`, `:`, `*`, `•`, `#` …), combining marks and keycaps put on each digit — up to
+# 8 of them. A gap that wide only ever joins digits into the subject's whole number when
+# the text spells that number out.
+_SEPARATOR = r"[\W_]"
+_GAP = f"{_SEPARATOR}{{0,8}}"
 
 
 @dataclass(frozen=True)
@@ -116,9 +120,10 @@ def mask_phone(text: str, msisdn: str) -> str:
     masked = masked_form(msisdn)
     if pattern is None:
         return text.replace(msisdn, masked)
-    if pattern.search(normalised(text)) is None:
+    if pattern.search(as_digits(normalised(text))) is None:
         return text  # nearly every string of a case page: no position map needed
     seen, origin = view(text)
+    seen = as_digits(seen)  # Chinese numerals and look-alike letters read as digits
     edits = [(*_with_brackets(seen, match), masked) for match in pattern.finditer(seen)]
     return replace_spans(text, origin, edits)
 

@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError, DBAPIError, IntegrityError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.requests import ClientDisconnect
 
 from warn.access.errors import AccessError
 from warn.decisions.batch import CaseNotFound
@@ -117,3 +118,11 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(InvalidResult, _on_invalid_result)
     app.add_exception_handler(CaseNotFound, _on_case_not_found)
     app.add_exception_handler(DeliveryNotFound, _on_delivery_not_found)
+    app.add_exception_handler(ClientDisconnect, _on_client_gone)
+
+
+async def _on_client_gone(_request: Request, _error: Exception) -> JSONResponse:
+    # The client went away mid-body, or stalled until the server gave up on it: nothing
+    # was taken and nobody reads the answer. Not an error of ours, so no traceback in the
+    # log for each of a slow-client flood's connections.
+    return error_response(408, "request_timeout", "the request's body did not arrive")

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import copy
 import logging
+import re
 import socket
 from asyncio import BaseTransport, TimerHandle
 from typing import Any, Literal
@@ -169,15 +170,26 @@ class NoDelayH11Protocol(_Guarded, H11Protocol):
 
 
 class AccessWithoutQuery(logging.Filter):
-    """uvicorn's access log line, its query string left out: a query can carry what a
-    person searched for (a phone number on the audit page), and no log line may hold a
-    subject's number (CONTRACT §9)."""
+    """uvicorn's access log line without what a request's target can carry about a person
+    (no log line may hold a subject's number, CONTRACT §9): the query string (what someone
+    searched for on the audit page), a feed's signal id (feeds build ids from numbers:
+    `carrier-13812345678-0001`), and any other run of 7 digits or more."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         args = record.args
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
-            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+            record.args = (*args[:2], logged_target(args[2]), *args[3:])
         return True
+
+
+_SIGNAL_PATH = re.compile(r"^(/v1/signals/).+")
+_LONG_DIGITS = re.compile(r"(?:[0-9]|%[0-9a-fA-F]{2}){7,}")
+
+
+def logged_target(target: str) -> str:
+    path = target.split("?", 1)[0]
+    path = _SIGNAL_PATH.sub(r"\1{id}", path)
+    return _LONG_DIGITS.sub("…", path)
 
 
 def log_config() -> dict[str, Any]:

@@ -20,14 +20,26 @@ MAX_DURATION_S = 604_800  # a week
 MAX_AMOUNT_CNY = 10**12
 MAX_NUMBER = 10**15  # any number anywhere in a signal, either sign
 _E164 = re.compile(r"^\+[1-9][0-9]{6,14}$")
-# Control characters (C0, DEL, C1, line and paragraph separators), bidi controls (U+202A-E,
-# U+2066-9) and invisible characters (U+200B-F, U+2060-4, U+FEFF): text that reads one way
-# in a console, a message or a log and is another, or that breaks a terminal.
-FORBIDDEN_CHARACTERS = (r"\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\u2060-\u2064"
-                        r"\u2066-\u2069\ufeff")  # the inside of a regex [...] class
+# Characters that show nothing or change how what is around them shows: bidi controls and
+# marks (U+202A-E, U+2066-9, U+200E-F, the Arabic letter mark U+061C), zero-width and
+# invisible characters (U+200B-D, U+2060-4, U+FEFF, the soft hyphen, the Mongolian vowel
+# separator, the combining grapheme joiner, Hangul and Khmer fillers, variation
+# selectors), the other format characters (Unicode category Cf) and the line and paragraph
+# separators. With one, text reads one way in a console, a message or a log and is
+# another: a number stored reversed shows forward, a link or a number hides from the
+# filters. The inside of a regex [...] class; the Basic Multilingual Plane only, so that
+# the OpenAPI document can state it (the planes beyond are added below).
+UNSEEN_CHARACTERS = (r"\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2"
+                     r"\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2028-\u202e"
+                     r"\u2060-\u206f\u2800\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb")
+_UNSEEN_ASTRAL = (r"\U000110bd\U000110cd\U00013430-\U0001343f\U0001bca0-\U0001bca3"
+                  r"\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef")
+# Control characters (C0, DEL, C1) too: they break terminals and logs.
+FORBIDDEN_CHARACTERS = r"\x00-\x1f\x7f-\x9f" + UNSEEN_CHARACTERS
+UNSEEN = re.compile(f"[{UNSEEN_CHARACTERS}{_UNSEEN_ASTRAL}]")
 # Half a surrogate pair too: not a character, and the content hash (UTF-8) fails on it. The
 # API answers it as malformed JSON before validation; `warn ingest` files reach it here.
-_FORBIDDEN = re.compile(rf"[{FORBIDDEN_CHARACTERS}\ud800-\udfff]")
+_FORBIDDEN = re.compile(rf"[{FORBIDDEN_CHARACTERS}{_UNSEEN_ASTRAL}\ud800-\udfff]")
 _SUBJECT_FIELDS = {"msisdn": 32, "name": 64, "district": 64, "school": 64,
                    "student_no": 64, "location": 256}
 _TOP_FIELDS = {"id", "kind", "observed_at", "subject", "attributes"}
