@@ -326,6 +326,9 @@ def purge(older_than: Annotated[int, typer.Option(
     typer.echo(f"purged the personal data of {report.cases} cases resolved more than "
                f"{older_than} days ago ({report.signals} signals, {report.deliveries} "
                f"deliveries, {report.audit} audit rows); their anonymous counts are kept")
+    if report.elsewhere:
+        typer.echo(f"{report.elsewhere} notes, timeline entries and messages of other cases "
+                   "mentioned them and were cleared")
     for warning in report.warnings:
         typer.echo(f"warning: {warning}", err=True)
     if report.warnings:  # the purge happened; cron should still hear what is left

@@ -1,7 +1,7 @@
 """What `warn purge` leaves behind, on SQLite and PostgreSQL: nothing of a purged person in
 the database files (SQLite's main file, WAL and shared memory; PostgreSQL's row versions),
-in signal ids, or anywhere in the audit trail; the number found in any spelling. What it
-cannot clear it says."""
+in signal ids, anywhere in the audit trail or in what other cases say of them; the number
+found in any spelling, Chinese numerals too. What it cannot clear it says."""
 
 from __future__ import annotations
 
@@ -25,23 +25,34 @@ from tests.integration.service_harness import Room, make_room
 from tests.integration.test_purge import OLD, OPEN, RECENT, _case, _dump, _resolve
 from warn.access.audit import audit
 from warn.access.principal import Principal
-from warn.service.purge import TOUCHED, Mentions, purge_resolved
+from warn.service import actions
+from warn.service.purge import REDACTED, TOUCHED, Mentions, purge_resolved
 from warn.store.db import make_engine, upgrade
-from warn.store.models import Audit, Base, CaseRow, SignalRow, TimelineEntry
-from warn.textview import normalised
+from warn.store.models import (
+    Audit,
+    Base,
+    CaseRow,
+    Delivery,
+    DeliveryResult,
+    SignalRow,
+    TimelineEntry,
+)
+from warn.textview import as_digits, normalised
 
 KEY = "12345678"  # in every spelling of OLD's number: E.164, national, digits only
 SPACED = ("1234 5678", "1234-5678", "138 1234 5678", "138-1234-5678")
+CHINESE = "一三八一二三四五六七八"  # OLD's number as said, written down by an officer
+LOOKALIKE = "l38-l234-5678"  # and typed with a letter l for each 1
 ADMIN = Principal("boss", "admin")
 
 
 def _needles() -> list[bytes]:
     """OLD's values as the bytes a file may hold them in: UTF-8, and JSON's \\u escapes
     (SQLite keeps JSON columns as text written with them)."""
-    found = {KEY.encode(), *(spelling.encode() for spelling in SPACED)}
-    for key in ("name", "student_no", "location"):
-        found.add(OLD[key].encode())
-        found.add(json.dumps(OLD[key])[1:-1].encode())
+    found = {KEY.encode(), *(spelling.encode() for spelling in SPACED), LOOKALIKE.encode()}
+    for value in (OLD["name"], OLD["student_no"], OLD["location"], CHINESE):
+        found.add(value.encode())
+        found.add(json.dumps(value)[1:-1].encode())
     return sorted(found)
 
 
@@ -385,6 +396,191 @@ def test_an_admins_search_for_a_number_is_written_down_masked(api: Api) -> None:
     assert all(KEY not in _digits_of(row.detail) for row in rows)
 
 
+def test_an_audit_search_in_chinese_numerals_is_purged(room: Room) -> None:
+    case_id = _case(room, "old-1", OLD)
+    _resolve(room, case_id, OLD)
+    room.advance(days=1)
+    _searched_in_numerals(room)
+
+    report = purge_resolved(room.ctx, timedelta(days=0))
+
+    assert report.cases == 1 and report.audit >= 3
+    with room.ctx.sessions() as session:
+        rows = list(session.scalars(select(Audit).where(Audit.action == "console_audit")))
+    assert len(rows) == 3
+    for row in rows:
+        assert row.target == REDACTED or KEY not in as_digits(row.target), row
+        assert KEY not in as_digits(json.dumps(json.loads(row.detail), ensure_ascii=False))
+    assert CHINESE not in _dump(room) and KEY not in as_digits(normalised(_dump(room)))
+
+
+def test_no_file_of_a_sqlite_database_keeps_a_search_in_chinese_numerals(
+        sqlite_room: tuple[Room, Path]) -> None:
+    room, database = sqlite_room
+    _a_month_of_cases(room, database)
+    _searched_in_numerals(room)
+    _checkpoint(database)
+
+    report = purge_resolved(room.ctx, timedelta(days=30))
+
+    assert report.cases == 1 and report.warnings == []
+    assert _file_hits(database) == {}
+
+
+def _searched_in_numerals(room: Room) -> None:
+    """An admin's searches of the audit page for OLD's number, typed as said: the target
+    written as typed, in a JSON detail plain and escaped."""
+    with room.ctx.sessions.begin() as session:
+        for target, detail in (
+                (CHINESE, json.dumps({"filters": {"target": CHINESE}}, ensure_ascii=False)),
+                ("audit", json.dumps({"filters": {"target": CHINESE}})),
+                ("一三八 一二三四 五六七八", "{}")):
+            session.add(Audit(at=room.now, actor="boss", action="console_audit",
+                              target=target, detail=detail))
+
+
+# --- what other cases say of a purged person ------------------------------------------------
+
+NAMESAKE = {"msisdn": "+8613600003333", "name": OLD["name"]}
+
+
+def _noted_on_another_case(room: Room) -> str:
+    """OLD's case, resolved and purgeable, and an open case of someone else (OLD's
+    brother's, say) on which officers wrote OLD's number, as said and as typed, and OLD's
+    name; its callback went out naming OLD's number and failed with it. Returns that case."""
+    old = _case(room, "old-1", OLD)
+    _resolve(room, old, OLD)
+    room.advance(days=1)
+    other = _case(room, "open-1", OPEN)
+    flash, callback = room.deliveries(other)
+    _, work = actions.report_result(room.ctx, flash.id, "delivered", "cui",
+                                    f"另一案: 机主弟弟 {OLD['msisdn'][3:]} / {CHINESE}")
+    room.runtime.run_now(work)
+    with room.ctx.sessions.begin() as session:
+        session.add(TimelineEntry(case_id=other, at=room.now, type="declined", actor="cui",
+                                  detail=f"stage 1 declined — {OLD['name']} 的哥哥已到场"))
+        session.add(TimelineEntry(case_id=other, at=room.now, type="duty_page",
+                                  actor="system", detail=f"paged cui: ring {LOOKALIKE}"))
+        session.execute(update(Delivery).where(Delivery.id == callback.id).values(
+            body=f"{callback.body}\n关系人 {CHINESE}", last_error=f"gateway: {LOOKALIKE} busy"))
+    return other
+
+
+def _what_is_written(room: Room, case_id: str) -> tuple[list[str], list[str | None],
+                                                        list[tuple[str, str, str | None]]]:
+    with room.ctx.sessions() as session:
+        timeline = list(session.scalars(select(TimelineEntry.detail).where(
+            TimelineEntry.case_id == case_id).order_by(TimelineEntry.id)))
+        notes = list(session.scalars(select(DeliveryResult.note).join(
+            Delivery, Delivery.id == DeliveryResult.delivery_id).where(
+            Delivery.case_id == case_id).order_by(DeliveryResult.id)))
+        deliveries = [tuple(row) for row in session.execute(select(
+            Delivery.state, Delivery.body, Delivery.last_error).where(
+            Delivery.case_id == case_id).order_by(Delivery.id))]
+    return timeline, notes, deliveries  # type: ignore[return-value]
+
+
+def test_what_other_cases_say_of_a_purged_person_is_purged(room: Room) -> None:
+    other = _noted_on_another_case(room)
+    timeline, _, _ = _what_is_written(room, other)
+    flash, callback = room.deliveries(other)
+
+    report = purge_resolved(room.ctx, timedelta(days=0))
+
+    assert report.cases == 1 and report.warnings == []
+    dump = _dump(room)
+    assert KEY not in as_digits(normalised(dump)) and CHINESE not in dump
+    for key in ("name", "student_no", "location"):
+        assert OLD[key] not in dump, key
+    assert report.elsewhere == 5  # a note, three timeline entries, a delivery
+    # the other case still says what happened, and about whom
+    after, notes, deliveries = _what_is_written(room, other)
+    assert notes == [REDACTED]
+    assert f"flash_sms {flash.id}: delivered — {REDACTED}" in after
+    assert f"stage 1 declined — {REDACTED}" in after and after[-1] == REDACTED
+    assert after[:2] == timeline[:2]  # signal, dispatched: nothing of OLD's
+    assert deliveries[1] == (callback.state, REDACTED, REDACTED)
+    assert deliveries[0][1] == flash.body
+    assert room.row(other).msisdn == OPEN["msisdn"] and OPEN["name"] in dump
+    assert purge_resolved(room.ctx, timedelta(days=0)).elsewhere == 0
+
+
+def test_no_file_of_a_sqlite_database_keeps_what_other_cases_said(
+        sqlite_room: tuple[Room, Path]) -> None:
+    room, database = sqlite_room
+    _noted_on_another_case(room)
+    _checkpoint(database)
+    assert _file_hits(database), "the test must start with the values in the files"
+
+    report = purge_resolved(room.ctx, timedelta(days=0))
+
+    assert report.cases == 1 and report.warnings == []
+    assert _file_hits(database) == {}
+
+
+def test_postgresql_keeps_no_page_of_what_other_cases_said(pg_room: Room) -> None:
+    _noted_on_another_case(pg_room)
+    assert _page_hits(pg_room), "the test must start with the values in the pages"
+
+    report = purge_resolved(pg_room.ctx, timedelta(days=0), vacuum=True)
+
+    assert report.cases == 1 and report.warnings == []
+    assert _page_hits(pg_room) == {}
+
+
+def test_a_later_case_of_the_same_person_and_a_namesakes_keep_what_is_theirs(
+        room: Room) -> None:
+    old = _case(room, "old-1", OLD)
+    _resolve(room, old, OLD)
+    room.advance(days=1)
+    again = _case(room, "old-2", OLD)
+    namesake = _case(room, "other-1", NAMESAKE)
+    assert len({old, again, namesake}) == 3
+    for case_id, note in ((again, f"{OLD['name']} 回电 {CHINESE}"),
+                          (namesake, f"{OLD['name']} 本人到校"),
+                          (namesake, f"{OLD['name']} 说另一个 {CHINESE} 是同名")):
+        flash = room.deliveries(case_id, "flash_sms")[0]
+        actions.report_result(room.ctx, flash.id, "delivered", "cui", note)
+    before = {case_id: _what_is_written(room, case_id) for case_id in (again, namesake)}
+
+    report = purge_resolved(room.ctx, timedelta(days=0))
+
+    assert report.cases == 1 and report.elsewhere == 2  # the namesake's second note
+    assert _what_is_written(room, again) == before[again]
+    timeline, notes, deliveries = _what_is_written(room, namesake)
+    assert notes == [f"{OLD['name']} 本人到校", REDACTED]
+    assert timeline[-2].endswith(f"— {OLD['name']} 本人到校")
+    assert timeline[-1].endswith(f": delivered — {REDACTED}")
+    assert deliveries == before[namesake][2]
+    assert room.row(again).msisdn == OLD["msisdn"]
+
+
+def test_a_message_still_to_be_sent_holds_back_the_case_it_mentions(room: Room) -> None:
+    old = _case(room, "old-1", OLD)
+    _resolve(room, old, OLD)
+    room.advance(days=1)
+    other = _case(room, "open-1", OPEN)
+    callback = room.deliveries(other, "callback_96110")[0]
+    body = f"{callback.body}\n关系人 {OLD['msisdn']}"
+    with room.ctx.sessions.begin() as session:
+        session.execute(update(Delivery).where(Delivery.id == callback.id).values(
+            state="queued", body=body))
+
+    report = purge_resolved(room.ctx, timedelta(days=0))
+
+    assert (report.cases, report.deferred) == (0, 1)
+    assert len(report.warnings) == 1 and "waiting to be sent" in report.warnings[0]
+    assert room.deliveries(other, "callback_96110")[0].body == body  # it still warns
+    assert room.row(old).msisdn == OLD["msisdn"]  # and OLD's case waits, whole
+    with room.ctx.sessions.begin() as session:
+        session.execute(update(Delivery).where(Delivery.id == callback.id).values(
+            state="sent"))
+    again = purge_resolved(room.ctx, timedelta(days=0))
+    assert (again.cases, again.deferred, again.warnings) == (1, 0, [])
+    assert room.deliveries(other, "callback_96110")[0].body == REDACTED
+    assert KEY not in _dump(room)
+
+
 # --- the number in any spelling --------------------------------------------------------------
 
 @pytest.mark.parametrize("spelling", [
@@ -398,11 +594,45 @@ def test_the_number_is_seen_in_every_spelling(spelling: str) -> None:
     assert Mentions(OLD)(f"call {spelling} now")
 
 
+@pytest.mark.parametrize("spelling", [
+    CHINESE, "壹叁捌壹贰叁肆伍陆柒捌", "幺三八幺两三四五六七八", "一三八 一二三四 五六七八",
+    "电话一三八一二三四五六七八号", "l38l2345678", LOOKALIKE, "I38 I234 5678",
+    "一3八-l234-五六7八", "尾号一二三四五六七八"])
+def test_the_number_is_seen_said_in_numerals_and_typed_with_letters(spelling: str) -> None:
+    assert Mentions(OLD)(f"call {spelling} now")
+    assert Mentions(OLD)(spelling)
+
+
+@pytest.mark.parametrize("spelling", [
+    "138、1234、5678", "138:1234:5678", "138*1234*5678", "138•1234•5678", "138，1234，5678",
+    "138     1234     5678", "138\n\n\n\n\n1234\n\n\n\n\n5678", "138\n       1234\n       5678",
+    "138 -- / - 1234 -- / - 5678", "1\u03013\u03018\u0301 1\u03012\u03013\u03014\u0301"
+    "5\u03016\u03017\u03018\u0301", "1\ufe0f\u20e33\ufe0f\u20e38\ufe0f\u20e3 1\u20e32\u20e3"
+    "3\u20e34\u20e3 5\u20e36\u20e37\u20e38\u20e3", "1\u0301\u20e3、3\u0301\u20e3、8 1234 5678"])
+def test_the_number_is_seen_whatever_stands_between_its_digits(spelling: str) -> None:
+    assert Mentions(OLD)(f"机主 {spelling} 已联系")
+
+
 @pytest.mark.parametrize("text_", [
     "138****5678", "2026-03-01T02:00:00+00:00", "13812345679", "case 3f2a81b9c0d4e5f6",
-    "李某某 +8613900001111", "case a12345678bc0d4e5"])
+    "李某某 +8613900001111", "case a12345678bc0d4e5", "一二三四五六七", "138 转 1234 转 567",
+    "1234         5678", "hello world, lol: Oslo", "13900001234-5678", "order 98761234-5678"])
 def test_what_is_not_the_person_is_left(text_: str) -> None:
     assert not Mentions(OLD)(text_)
+
+
+def test_what_a_case_shares_with_a_purged_person_is_its_own() -> None:
+    mentions = Mentions(OLD, shortest=2)
+    # another number with the same last 8 digits, the same name
+    own = mentions.own({"msisdn": "+8615912345678", "name": OLD["name"]})
+    assert own is not None and mentions.own(OPEN) is None
+    assert mentions(f"机主 1234 5678 {OLD['name']}") and not mentions(
+        f"机主 1234 5678 {OLD['name']}", own)
+    assert mentions("弟弟 13812345678", own) and mentions(f"学号 {OLD['student_no']}", own)
+
+
+def test_a_student_number_is_seen_in_numerals() -> None:
+    assert Mentions(OLD)("学号二〇二三-〇四一二的学生")
 
 
 def test_names_are_seen_without_spaces_and_in_full_width() -> None:

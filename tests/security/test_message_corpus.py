@@ -112,6 +112,18 @@ LINKS = [
     ("host:port path", "evil:8080/pay"),
     ("domain:port", "evil.cn:8443"),
     ("half-defanged", "hxxp://evil.cn"),
+    ("Chinese label, ideographic stop, .com", "安全账户。com/verify"),
+    ("Chinese label, ideographic stop, .cn", "公安。cn/v"),
+    ("short IPv4, port", "127.1:8080/pay"),
+    ("short IPv4, path", "10.1/a"),
+    ("hex IPv4", "0x7f.0.0.1/a"),
+    ("octal IPv4", "0177.0.0.1/a"),
+    ("one hex number, port", "0x7f000001:80/a"),
+    ("one decimal number, port", "2130706433:8080/a"),
+    ("localhost, path", "localhost/verify"),
+    ("javascript", "javascript:alert(1)"),
+    ("mailto", "mailto:kefu@evil.cn"),
+    ("alipays, no //", "alipays:platformapi/startapp"),
 ]
 
 

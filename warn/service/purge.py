@@ -11,6 +11,17 @@ as key) by a random one, in the signal, its case's list of signals and its timel
 the whole audit trail, not only the rows about the case, every actor, target or detail
 value that mentions a purged subject becomes `(purged)`.
 
+In every other case, what mentions a purged subject becomes `(purged)` too: a result note;
+the note at the end of a result, decline, escalation or outcome entry of the timeline (the
+entry's first part, what happened, is kept), any other timeline entry whole; the body of
+a message sent, a delivery's error. Not what the case's own subject shares with a purged
+one: a later case of the same number keeps its person's values, a namesake's case the
+name; those cases still need them (their audit rows do not: see above). A message of
+another case still waiting to be sent is sent as written: the cases it mentions are left
+for the next run, and the report says so. The stored cases hold no free text (a delivery
+keeps its results, not their notes). Not searched there: signals, their ids and
+attributes as the feeds sent them.
+
 Kept: the case's tier, score, outcome, district, school, flags and times; its stages; each
 signal's kind, times and other attributes; each delivery's channel, stage, state, attempts
 and times; each result, who reported it and when; the timeline's entry types, actors and
@@ -18,15 +29,19 @@ times; the audit trail of who did what when. A purged case has an empty number; 
 the purge again skips it.
 
 "Mentions" means: in the text as `warn.textview` normalises it (NFKC, so full-width digits
-and brackets are ASCII; other scripts' digits made ASCII; invisible characters dropped), a
-run of digits joined by at most 4 characters that are neither letters nor digits (spaces,
-dots, dashes, slashes, brackets...) holds the last 8 digits of the national number (all of
-a shorter one); a run that touches a Latin letter, being part of an identifier such as a
-hex case id, must hold the whole national number (8 digits turn up in hex by chance, 11
-do not). Or, compared case-blind and without spaces, the text holds the name, student
-number or location. Not recognised: a number with letters or words between its digits,
-or its last digits alone inside an identifier; in the audit trail outside the case's own
-rows, a one-character name (it would match nearly every row).
+and brackets are ASCII; other scripts' digits made ASCII; invisible characters dropped),
+as it is or with numerals read as digits (`as_digits`: 一三八, 壹叁捌, 幺, 两, and l, I, o, O),
+a run of digits joined by at most 8 characters that are neither letters nor digits
+(spaces, line breaks, punctuation of any script, accents and keycaps) holds the whole
+national number, or its last 8 digits (all of a shorter one) as written ones stand: they
+end a group of digits and start one or lie in one, not straddling two numbers run
+together. A run that touches a Latin letter, being part of an identifier such as a hex
+case id, must hold the whole national number (8 digits turn up in hex by chance, 11 do
+not). Or, compared case-blind, without spaces and with numerals read as digits, the text
+holds the name, student number or location. Not recognised: a number with letters or
+words between its digits or more than 8 other characters, a number said with place
+values (一百三十八...), or its last digits alone inside an identifier; outside the case's
+own rows, a one-character name (it would match nearly every row).
 
 On the files, after the rows are changed:
 - SQLite: the purge writes with `secure_delete`, so what it overwrites or frees is zeroed
@@ -69,7 +84,7 @@ from sqlalchemy.orm import Session
 from warn.service.context import Context
 from warn.store.db import is_sqlite
 from warn.store.models import Audit, CaseRow, Delivery, DeliveryResult, SignalRow, TimelineEntry
-from warn.textview import normalised
+from warn.textview import as_digits, normalised
 
 GONE = ""  # the number of a purged case, and of its deliveries to the subject
 REDACTED = "(purged)"
@@ -79,6 +94,7 @@ SCAN = 2000  # audit rows read at a time
 # Timeline entries whose detail carries what a person typed (note_suffix, outcome note).
 FREE_TEXT_ENTRIES = frozenset({"result", "declined", "escalated", "resolved"})
 FREE_TEXT_KEYS = frozenset({"note", "reason"})
+NOTE_MARK = " — "  # what such an entry puts between what happened and what was typed
 PERSONAL = ("msisdn", "name", "student_no", "location")
 TOUCHED = ("cases", "signals", "deliveries", "delivery_results", "timeline", "audit")
 # How long the purge waits for readers to let go of the old rows (SQLite's WAL, PostgreSQL's
@@ -97,16 +113,25 @@ class PurgeReport:
     signals: int = 0
     deliveries: int = 0
     audit: int = 0  # audit rows changed: they mentioned a purged subject or held free text
+    # Rows of cases not purged (timeline entries, result notes, deliveries) changed because
+    # they mentioned a purged subject.
+    elsewhere: int = 0
+    # Cases left for the next run: a message of another case that mentions their subject
+    # is still waiting to be sent.
+    deferred: int = 0
     # What the purge could not make sure of on disk; empty when everything was.
     warnings: list[str] = field(default_factory=list)
 
 
 # --- what mentions a subject -----------------------------------------------------------
 
-# Between two digits of one number: at most 4 characters that are neither letters nor
-# digits ("138 1234 5678", "(138)1234-5678", "138.1234.5678", "138 / 1234 / 5678").
-_DIGIT_RUN = r"[0-9](?:[\W_]{{0,4}}[0-9]){{{},}}"
+# Between two digits of one number: at most 8 characters that are neither letters nor
+# digits. People group digits with any punctuation at hand ("138、1234、5678", "138•1234",
+# "(138) 1234-5678"), put accents or keycaps on each digit, or break the line and indent;
+# 8 covers those, while a letter or a word between the digits still ends the number.
+_DIGIT_RUN = r"[0-9](?:[\W_]{{0,8}}[0-9]){{{},}}"
 _KEY_DIGITS = 8
+_GROUP = re.compile(r"[0-9]+")
 
 
 def _digits(run: str) -> str:
@@ -125,18 +150,29 @@ def _national(msisdn: str) -> str:
 
 
 def _compact(value: str) -> str:
-    return "".join(normalised(value).casefold().split())
+    return _compared(normalised(value))
 
 
-def _any_of(values: set[str]) -> re.Pattern[str] | None:
-    """One pattern finding any of `values`, as a trie: `re` then looks at each position
-    once, not once per value (a round of the purge looks for thousands)."""
+def _compared(normal: str) -> str:
+    """A normalised value, or text to look for it in, as compared: case-blind, without
+    spaces, numerals read as digits on both sides (a student number written "二〇二三-〇四一二"
+    is found, and whatever was found before still is)."""
+    return as_digits("".join(normal.casefold().split()))
+
+
+def _trie(values: set[str]) -> dict[str, Any]:
     trie: dict[str, Any] = {}
     for value in values:
         node = trie
         for char in value:
             node = node.setdefault(char, {})
         node[""] = {}
+    return trie
+
+
+def _any_of(trie: dict[str, Any]) -> re.Pattern[str] | None:
+    """One pattern finding any value of `trie`: `re` then looks at each position once, not
+    once per value (a round of the purge looks for thousands)."""
 
     def pattern(node: dict[str, Any]) -> str:
         if "" in node:
@@ -147,6 +183,16 @@ def _any_of(values: set[str]) -> re.Pattern[str] | None:
     return re.compile(pattern(trie)) if trie else None
 
 
+@dataclass(frozen=True)
+class Own:
+    """What a case's own subject shares with the subjects looked for (`Mentions.own`): in
+    that case's text it stands for its own subject, not for them."""
+
+    keys: frozenset[str] = frozenset()
+    nationals: frozenset[str] = frozenset()
+    values: frozenset[str] = frozenset()
+
+
 class Mentions:
     """Does a text mention one of these subjects' personal values: the number in any
     spelling, the name, student number or location? Errs towards too much, never too
@@ -155,7 +201,7 @@ class Mentions:
     def __init__(self, *subjects: dict[str, Any], shortest: int = 1) -> None:
         self.keys: set[str] = set()  # the last 8 digits of each national number
         self.nationals: set[str] = set()
-        values: set[str] = set()
+        self.values: set[str] = set()  # name, student number, location as compared
         for subject in subjects:
             national = _national(str(subject.get("msisdn") or ""))
             if national:
@@ -164,41 +210,110 @@ class Mentions:
             for name in PERSONAL[1:]:
                 value = _compact(str(subject.get(name) or ""))
                 if len(value) >= max(1, shortest):
-                    values.add(value)
+                    self.values.add(value)
         self._key_sizes = sorted({len(key) for key in self.keys})
         self._national_sizes = sorted({len(national) for national in self.nationals})
         # Only runs of as many digits as the shortest key: the rest are skipped by `re`.
         self._runs = re.compile(_DIGIT_RUN.format(self._key_sizes[0] - 1)
                                 ) if self.keys else None
-        self._values = _any_of(values)
+        self._trie = _trie(self.values)
+        self._values = _any_of(self._trie)
 
     def __bool__(self) -> bool:
         return bool(self.keys or self._values)
 
-    def __call__(self, value: str | None) -> bool:
+    def own(self, subject: dict[str, Any]) -> Own | None:
+        """What `subject` shares with the subjects looked for; None when nothing."""
+        national = _national(str(subject.get("msisdn") or ""))
+        own = Own(
+            keys=frozenset({national[-_KEY_DIGITS:]} & self.keys if national else ()),
+            nationals=frozenset({national} & self.nationals),
+            values=frozenset({_compact(str(subject.get(name) or ""))
+                              for name in PERSONAL[1:]} & self.values))
+        return own if own.keys or own.nationals or own.values else None
+
+    def __call__(self, value: str | None, besides: Own | None = None) -> bool:
+        """Does `value` mention a subject, `besides` not counting?"""
         if not value:
             return False
         normal = normalised(value)
-        if self._runs is not None and self._has_number(self._runs, normal):
-            return True
-        return self._values is not None and self._values.search(
-            "".join(normal.casefold().split())) is not None
+        if self._runs is not None:
+            # Both views: in the one with numerals read, the "l" of "tel 12345678" is a
+            # digit touching a letter, and the number would pass for part of an identifier.
+            read = as_digits(normal)
+            if self._has_number(self._runs, normal, besides) or (
+                    read != normal and self._has_number(self._runs, read, besides)):
+                return True
+        if self._values is None:
+            return False
+        compared = _compared(normal)
+        if besides is None or not besides.values:
+            return self._values.search(compared) is not None
+        at = 0
+        while (match := self._values.search(compared, at)) is not None:
+            if any(found not in besides.values
+                   for found in self._starting(compared, match.start())):
+                return True
+            at = match.start() + 1
+        return False
 
-    def _has_number(self, runs: re.Pattern[str], normal: str) -> bool:
+    def _starting(self, text: str, at: int) -> Iterator[str]:
+        """Every value that `text` holds from `at` on (the pattern finds only one)."""
+        node = self._trie
+        for end in range(at, len(text) + 1):
+            if "" in node:
+                yield text[at:end]
+            if end == len(text) or text[end] not in node:
+                return
+            node = node[text[end]]
+
+    def _has_number(self, runs: re.Pattern[str], normal: str, besides: Own | None) -> bool:
         for match in runs.finditer(normal):
             start, end = match.span()
             # Digits inside an identifier (hex case ids, `carrier13812345678x`) count only
             # when they hold the whole national number: 8 of them turn up by chance in hex.
             inside = _letter(normal, start - 1) or _letter(normal, end)
-            found, sizes = (self.nationals, self._national_sizes) if inside else (
-                self.keys, self._key_sizes)
-            digits = _digits(match.group())
-            for size in sizes:
-                if size > len(digits):
-                    break
-                if any(digits[i:i + size] in found for i in range(len(digits) - size + 1)):
+            groups = _GROUP.findall(match.group())
+            digits = "".join(groups)
+            if not inside and self._holds_key(groups, digits, besides):
+                return True
+            # Anywhere in the run, the whole number is the number. (And a case's own
+            # number's last digits are its own, but the whole of another number ending in
+            # them is not.)
+            if _holds(digits, self.nationals, self._national_sizes,
+                      besides.nationals if besides else frozenset()):
+                return True
+        return False
+
+    def _holds_key(self, groups: list[str], digits: str, besides: Own | None) -> bool:
+        """Do the last digits of a number stand as written ones do: ending a group of
+        digits, and starting one or lying in one ("138 1234 5678", "13812345678-0001")?
+        Not the digits that straddle two numbers run together ("13900001234-5678"): 8
+        of them out of thousands of subjects' would turn up by chance."""
+        starts: list[int] = []
+        ends: list[int] = []
+        for group in groups:
+            starts.append(ends[-1] if ends else 0)
+            ends.append(starts[-1] + len(group))
+        skip = besides.keys if besides else frozenset()
+        for size in self._key_sizes:
+            for end in ends:
+                first = end - size
+                if first < 0 or digits[first:end] not in self.keys or digits[first:end] in skip:
+                    continue
+                if first in starts or not any(first < at < end for at in starts):
                     return True
         return False
+
+
+def _holds(digits: str, found: set[str], sizes: list[int], besides: frozenset[str]) -> bool:
+    for size in sizes:
+        if size > len(digits):
+            break
+        for i in range(len(digits) - size + 1):
+            if digits[i:i + size] in found and digits[i:i + size] not in besides:
+                return True
+    return False
 
 
 def _letter(text: str, at: int) -> bool:
@@ -215,19 +330,31 @@ def purge_resolved(ctx: Context, older_than: timedelta, *, vacuum: bool = False,
     (SQLite) or each table (PostgreSQL) out while it runs."""
     cutoff = ctx.now() - older_than
     report = PurgeReport()
+    deferred: set[str] = set()
     while True:
         subjects = _candidates(ctx, cutoff)
         done = report.cases
         if subjects:
-            # The audit trail is searched once per round, before the cases lose what it is
-            # searched for: a purge cut short is done again, whole, by the next run.
-            scanned_to = _scrub_audit_trail(
-                ctx, Mentions(*subjects.values(), shortest=2), report)
-            ids = list(subjects)
+            # The audit trail and the other cases are searched once per round, before the
+            # cases lose what they are searched for: a purge cut short is done again, whole,
+            # by the next run.
+            mentions = Mentions(*subjects.values(), shortest=2)
+            others = _Others(set(subjects), mentions)
+            others.scanned.audit = _scrub_audit_trail(ctx, mentions, report)
+            _scrub_other_cases(ctx, others, report)
+            waiting = _mentioned_in_unsent(subjects, others.unsent)
+            deferred |= waiting
+            ids = [case_id for case_id in subjects if case_id not in waiting]
             for start in range(0, len(ids), BATCH):
-                _purge_batch(ctx, ids[start:start + BATCH], scanned_to, report)
+                _purge_batch(ctx, ids[start:start + BATCH], others, report)
         if len(subjects) < ROUND or report.cases == done:
             break
+    report.deferred = len(deferred)
+    if deferred:
+        report.warnings.append(
+            f"{len(deferred)} cases were not purged: a message of another case that "
+            "mentions their subject is still waiting to be sent (as written, so that it "
+            "still warns); the next run purges them")
     # Also when nothing was left to purge: what an earlier run could not clear is cleared now.
     _settle_files(ctx.engine, report, vacuum=vacuum, wait_s=wait_s)
     return report
@@ -251,7 +378,8 @@ def _secure(session: Session) -> None:
         session.connection().exec_driver_sql("PRAGMA secure_delete = ON")
 
 
-def _purge_batch(ctx: Context, ids: list[str], scanned_to: int, report: PurgeReport) -> None:
+def _purge_batch(ctx: Context, ids: list[str], others: "_Others",
+                 report: PurgeReport) -> None:
     with ctx.sessions.begin() as session:
         _secure(session)
         # Locked like any change to a case: a late result on a resolved case cannot write
@@ -262,10 +390,17 @@ def _purge_batch(ctx: Context, ids: list[str], scanned_to: int, report: PurgeRep
             .order_by(CaseRow.id).with_for_update()))
         subjects = [_purge_case(session, row, report) for row in rows]
         if subjects:
-            # Audit rows written since the trail was searched, by whoever typed the number.
+            # Rows written since the round's search, by whoever typed the number meanwhile.
             mentions = Mentions(*subjects, shortest=2)
-            for entry in session.scalars(select(Audit).where(Audit.id > scanned_to)):
+            scanned = others.scanned
+            for entry in session.scalars(select(Audit).where(Audit.id > scanned.audit)):
                 report.audit += _scrub_audit(entry, mentions, free_text=False)
+            since = _Others(others.purged, mentions)
+            _scrub_entries(session, since, list(session.scalars(
+                select(TimelineEntry.id).where(TimelineEntry.id > scanned.timeline))), report)
+            _scrub_notes(session, since, list(session.scalars(
+                select(DeliveryResult.id).where(DeliveryResult.id > scanned.results,
+                                                DeliveryResult.note.is_not(None)))), report)
 
 
 def _purge_case(session: Session, row: CaseRow, report: PurgeReport) -> dict[str, Any]:
@@ -389,6 +524,148 @@ def _purge_timeline(session: Session, case_id: str, mentions: Mentions,
             detail = REDACTED
         if detail != entry.detail:
             entry.detail = detail
+
+
+# --- other cases -------------------------------------------------------------------------
+
+@dataclass
+class _Scanned:
+    """The last row of each table the round searched: what comes after was written since."""
+
+    audit: int = 0
+    timeline: int = 0
+    results: int = 0
+
+
+class _Others:
+    """What counts, in a case not being purged, as mentioning a subject being purged: any
+    of their values, less those the case's own subject shares (a later case of the same
+    person, a namesake), which that case still needs and keeps."""
+
+    def __init__(self, purged: set[str], mentions: Mentions) -> None:
+        self.purged = purged  # the round's cases: purged whole, never judged as others
+        self.mentions = mentions
+        self.scanned = _Scanned()
+        self.unsent: list[str] = []  # bodies of messages still to be sent that mention one
+        self._own: dict[str, Own | None] = {}
+
+    def load(self, session: Session, case_ids: set[str]) -> None:
+        """Read the subjects of these cases, for `mention`."""
+        wanted = sorted(case_ids - self._own.keys())
+        for start in range(0, len(wanted), SCAN):
+            for case_id, msisdn, subject in session.execute(
+                    select(CaseRow.id, CaseRow.msisdn, CaseRow.aggregate["subject"])
+                    .where(CaseRow.id.in_(wanted[start:start + SCAN]))):
+                own = {**(subject if isinstance(subject, dict) else {}), "msisdn": msisdn}
+                self._own[case_id] = self.mentions.own(own)
+
+    def mention(self, case_id: str, value: str | None) -> bool:
+        return self.mentions(value, self._own.get(case_id))
+
+
+def _scrub_other_cases(ctx: Context, others: _Others, report: PurgeReport) -> None:
+    """Scrub what the other cases' people wrote or were sent about one of the round's
+    subjects: result notes and the timeline entries that repeat them, any timeline entry,
+    message or delivery error that mentions one. Every table is read once, a few thousand
+    rows at a time; only the rows that mention a subject are written."""
+    mentions = others.mentions
+    with ctx.reads() as session:
+        last_entry = session.scalar(select(func.max(TimelineEntry.id))) or 0
+        last_result = session.scalar(select(func.max(DeliveryResult.id))) or 0
+    others.scanned.timeline, others.scanned.results = last_entry, last_result
+    if not mentions:
+        return
+    entries = [row.id for row in _pages(ctx, select(
+        TimelineEntry.id, TimelineEntry.case_id, TimelineEntry.detail).where(
+        TimelineEntry.id <= last_entry), TimelineEntry.id)
+        if row.case_id not in others.purged and mentions(row.detail)]
+    notes = [row.id for row in _pages(ctx, select(DeliveryResult.id, DeliveryResult.note).where(
+        DeliveryResult.id <= last_result, DeliveryResult.note.is_not(None)), DeliveryResult.id)
+        if mentions(row.note)]
+    deliveries = [row.id for row in _pages(ctx, select(
+        Delivery.id, Delivery.case_id, Delivery.body, Delivery.last_error), Delivery.id)
+        if row.case_id not in others.purged
+        and (mentions(row.body) or mentions(row.last_error))]
+    for found, scrub in ((entries, _scrub_entries), (notes, _scrub_notes),
+                         (deliveries, _scrub_deliveries)):
+        for start in range(0, len(found), SCAN):
+            with ctx.sessions.begin() as session:
+                _secure(session)
+                scrub(session, others, found[start:start + SCAN], report)
+
+
+def _mentioned_in_unsent(subjects: dict[str, dict[str, Any]], bodies: list[str]) -> set[str]:
+    """The cases whose subject one of `bodies` mentions: one subject at a time, which is slow,
+    but a message waits to be sent for seconds and seldom names someone else."""
+    if not bodies:
+        return set()
+    return {case_id for case_id, subject in subjects.items()
+            if any(map(Mentions(subject, shortest=2), bodies))}
+
+
+def _pages(ctx: Context, query: Any, key: Any) -> Iterator[Any]:
+    """The rows of `query` in order of `key`, its first column, a page per transaction."""
+    after = None
+    while True:
+        page = query if after is None else query.where(key > after)
+        with ctx.reads() as session:
+            rows = session.execute(page.order_by(key).limit(SCAN)).all()
+        yield from rows
+        if len(rows) < SCAN:
+            return
+        after = rows[-1][0]
+
+
+# Each is given rows found to mention a subject when read; it reads them again, locked, and
+# judges them as they are now, less what their case's own subject shares with the round.
+
+def _scrub_entries(session: Session, others: _Others, ids: list[int],
+                   report: PurgeReport) -> None:
+    entries = [entry for entry in session.scalars(select(TimelineEntry).where(
+        TimelineEntry.id.in_(ids)).with_for_update()) if entry.case_id not in others.purged]
+    others.load(session, {entry.case_id for entry in entries})
+    for entry in entries:
+        if not others.mention(entry.case_id, entry.detail):
+            continue
+        # What happened stays ("school_group d-3: acknowledged"); what was typed goes.
+        head, mark, _ = entry.detail.partition(NOTE_MARK)
+        entry.detail = (head + mark + REDACTED if mark and entry.type in FREE_TEXT_ENTRIES
+                        and not others.mention(entry.case_id, head) else REDACTED)
+        report.elsewhere += 1
+
+
+def _scrub_notes(session: Session, others: _Others, ids: list[int],
+                 report: PurgeReport) -> None:
+    found = [(result, case_id) for result, case_id in session.execute(
+        select(DeliveryResult, Delivery.case_id).join(
+            Delivery, Delivery.id == DeliveryResult.delivery_id).where(
+            DeliveryResult.id.in_(ids)).with_for_update(of=DeliveryResult))
+        if case_id not in others.purged]
+    others.load(session, {case_id for _, case_id in found})
+    for result, case_id in found:
+        if others.mention(case_id, result.note):
+            # Said, not dropped: the officers of a live case see that a note was there.
+            result.note = REDACTED
+            report.elsewhere += 1
+
+
+def _scrub_deliveries(session: Session, others: _Others, ids: list[str],
+                      report: PurgeReport) -> None:
+    deliveries = [delivery for delivery in session.scalars(select(Delivery).where(
+        Delivery.id.in_(ids)).with_for_update()) if delivery.case_id not in others.purged]
+    others.load(session, {delivery.case_id for delivery in deliveries})
+    for delivery in deliveries:
+        changed = False
+        if others.mention(delivery.case_id, delivery.body):
+            if delivery.state == "queued":
+                # A warning sent as "(purged)" would warn nobody: it goes out as written,
+                # and the subjects it mentions wait for the next run.
+                others.unsent.append(delivery.body)
+            else:
+                delivery.body, changed = REDACTED, True
+        if others.mention(delivery.case_id, delivery.last_error):
+            delivery.last_error, changed = REDACTED, True
+        report.elsewhere += changed
 
 
 # --- the audit trail ---------------------------------------------------------------------
