@@ -185,6 +185,9 @@ def sign_in(ctx: Context, name: str, password: str, *, client: str | None) -> Si
     now = ctx.now()
     address = client_id(client)
     actor = name or "-"
+    waiting = _still_waiting(ctx, now, name, address, actor, client)
+    if waiting is not None:
+        return SignIn("throttled", retry_at=waiting)
     admitted = _admit(ctx, now, name, address, actor, client)
     if isinstance(admitted, datetime):
         return SignIn("throttled", retry_at=admitted)
@@ -197,6 +200,47 @@ def sign_in(ctx: Context, name: str, password: str, *, client: str | None) -> Si
             return outcome
     with ctx.sessions.begin() as session:
         return _failure(session, now, actor, "password being replaced", admitted, client)
+
+
+# The waits already written down in the audit, by key: a client that keeps trying while it
+# waits is written down once per wait, not once per try. Each try would otherwise be a
+# write transaction, and on SQLite a flood of them would hold the only write lock that
+# every warning needs.
+_told: dict[str, datetime] = {}
+_told_lock = threading.Lock()
+_TOLD_LIMIT = 10_000
+
+
+def _first_telling(ctx: Context, keys: list[str], until: datetime) -> bool:
+    """Whether this wait of these keys is not written down yet (and is now)."""
+    key = "\0".join([str(id(ctx.engine)), *keys])  # per database this process writes to
+    with _told_lock:
+        if _told.get(key) == until:
+            return False
+        if len(_told) >= _TOLD_LIMIT:
+            _told.clear()
+        _told[key] = until
+        return True
+
+
+def _still_waiting(ctx: Context, now: datetime, name: str, address: str, actor: str,
+                   client: str | None) -> datetime | None:
+    """When a key of the attempt is still waiting: the time to try again, found by a read
+    (no write lock); written down the first time in each wait."""
+    kinds = {pair_key(address, name): PAIR, client_key(address): CLIENT}
+    with ctx.reads() as session:
+        rows = list(session.scalars(select(SignInThrottle).where(
+            SignInThrottle.key.in_(sorted(kinds)))))
+    waits = {kinds[row.key].name: row.wait_until for row in rows
+             if row.wait_until is not None and row.wait_until > now}
+    if not waits:
+        return None
+    until = max(waits.values())
+    if _first_telling(ctx, sorted(kinds), until):
+        with ctx.sessions.begin() as session:
+            _audit(session, now, actor, "login_throttled", "console", client=client,
+                   until=until, waiting=sorted(waits))
+    return until
 
 
 def _admit(ctx: Context, now: datetime, name: str, address: str, actor: str,
@@ -212,8 +256,9 @@ def _admit(ctx: Context, now: datetime, name: str, address: str, actor: str,
                 waits[kinds[key].name] = row.wait_until
         if waits:
             until = max(waits.values())
-            _audit(session, now, actor, "login_throttled", "console", client=client,
-                   until=until, waiting=sorted(waits))
+            if _first_telling(ctx, sorted(kinds), until):
+                _audit(session, now, actor, "login_throttled", "console", client=client,
+                       until=until, waiting=sorted(waits))
             return until
         charges = []
         for key, row in rows.items():
