@@ -4,15 +4,12 @@ import re
 
 from warn.domain.signals import UNSEEN
 
-# The characters a signal may not hold (bidi controls and marks, invisible and format
-# characters: warn.domain.signals): in a note pasted from a chat they hide or reorder what
-# it says.
-_UNSEEN = UNSEEN
-
 
 def without_unseen(text: str) -> str:
-    """`text` with every bidi control and invisible character taken out."""
-    return _UNSEEN.sub("", text)
+    """`text` with every character a signal may not hold for showing nothing or reordering
+    what is around it (warn.domain.signals.UNSEEN) taken out: in a note pasted from a chat
+    they hide or reorder what it says."""
+    return UNSEEN.sub("", text)
 
 
 # Control characters other than tab and line breaks: a NUL cannot be stored in PostgreSQL,

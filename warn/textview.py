@@ -13,16 +13,14 @@ from __future__ import annotations
 
 import unicodedata
 
+from warn.domain.signals import UNSEEN
+
 # Format characters (Cf: zero-width space/joiners, bidi marks and controls, word joiners,
-# BOM, soft hyphen, ...) are found by category; these show nothing either but are not Cf.
-_INVISIBLE_EXTRA = frozenset(
-    "\u034f"  # combining grapheme joiner
-    "\u115f\u1160\u3164\uffa0"  # Hangul fillers
-    "\u2800"  # braille blank
-    + "".join(chr(c) for c in range(0xFE00, 0xFE10))  # variation selectors
-    + "".join(chr(c) for c in range(0xE0100, 0xE01F0))
-)
-_WHITESPACE_CONTROLS = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f\x85")
+# BOM, soft hyphen, ...) are found by category, and those that show nothing either but are
+# not Cf (fillers, variation selectors, the combining grapheme joiner) are the ones a
+# signal may not hold (warn.domain.signals.UNSEEN). Line and paragraph separators are
+# line breaks, so white space.
+_WHITESPACE_CONTROLS = frozenset("\t\n\v\f\r\x1c\x1d\x1e\x1f\x85\u2028\u2029")
 # Every character that UTS #46 (what browsers apply to host names) reads as a label dot
 # becomes "." under NFKC, except the ideographic full stop, which stays "。": it is also
 # ordinary Chinese punctuation, and the link rules treat it with more care.
@@ -32,11 +30,11 @@ _CACHE_LIMIT = 65_536
 
 
 def _view_of(char: str) -> str:
+    if char in _WHITESPACE_CONTROLS:
+        return " "
     category = unicodedata.category(char)
-    if category == "Cf" or char in _INVISIBLE_EXTRA:
+    if category in ("Cf", "Cc") or UNSEEN.match(char):
         return ""
-    if category == "Cc":
-        return " " if char in _WHITESPACE_CONTROLS else ""
     if char.isascii():
         return char
     out = []

@@ -76,10 +76,16 @@ def _number(msisdn: str) -> _Number | None:
     return _Number(country, digits[len(country):], trunk)
 
 
+def national_number(msisdn: str) -> str:
+    """`+8613812345678` → `13812345678`: the digits after the calling code, what every
+    spelling of the number holds ("" when it has no digits)."""
+    number = _number(msisdn)
+    return number.national if number is not None else ""
+
+
 def masked_form(msisdn: str) -> str:
     """`+8613812345678` → `138****5678`; `+85261234567` → `****4567` (rule above)."""
-    number = _number(msisdn)
-    national = number.national if number is not None else ""
+    national = national_number(msisdn)
     if len(national) >= _FULL_LENGTH:
         return f"{national[:_SHOWN_HEAD]}{_STARS}{national[-_SHOWN_TAIL:]}"
     shown = max(0, min(_SHOWN_TAIL, len(national) - _MIN_HIDDEN))

@@ -76,11 +76,11 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-import phonenumbers
 from sqlalchemy import Engine, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from warn.access.masking import national_number
 from warn.service.context import Context
 from warn.store.db import is_sqlite
 from warn.store.models import Audit, CaseRow, Delivery, DeliveryResult, SignalRow, TimelineEntry
@@ -132,21 +132,6 @@ class PurgeReport:
 _DIGIT_RUN = r"[0-9](?:[\W_]{{0,8}}[0-9]){{{},}}"
 _KEY_DIGITS = 8
 _GROUP = re.compile(r"[0-9]+")
-
-
-def _digits(run: str) -> str:
-    return "".join(char for char in run if char in "0123456789")
-
-
-def _national(msisdn: str) -> str:
-    """The national significant number (`+8613812345678` → `13812345678`): what every
-    spelling of the number holds, E.164, national with a trunk 0, spaced or not."""
-    digits = _digits(normalised(msisdn))
-    try:
-        return phonenumbers.national_significant_number(phonenumbers.parse("+" + digits))
-    except phonenumbers.NumberParseException:
-        # A country code has at most 3 digits: what follows them is national for sure.
-        return digits[3:] if len(digits) > 3 else digits
 
 
 def _compact(value: str) -> str:
@@ -203,7 +188,7 @@ class Mentions:
         self.nationals: set[str] = set()
         self.values: set[str] = set()  # name, student number, location as compared
         for subject in subjects:
-            national = _national(str(subject.get("msisdn") or ""))
+            national = national_number(str(subject.get("msisdn") or ""))
             if national:
                 self.keys.add(national[-_KEY_DIGITS:])
                 self.nationals.add(national)
@@ -224,7 +209,7 @@ class Mentions:
 
     def own(self, subject: dict[str, Any]) -> Own | None:
         """What `subject` shares with the subjects looked for; None when nothing."""
-        national = _national(str(subject.get("msisdn") or ""))
+        national = national_number(str(subject.get("msisdn") or ""))
         own = Own(
             keys=frozenset({national[-_KEY_DIGITS:]} & self.keys if national else ()),
             nationals=frozenset({national} & self.nationals),
