@@ -179,8 +179,9 @@ def test_sign_in_guessing_and_a_big_case_do_not_hold_back_flash_sms(embedded: St
 
     load = Load()
     for n in range(GUESSERS):
-        # Unknown names (checked against a dummy hash) and known ones (against their own,
-        # until five failures lock them; from then on only the refusal is recorded).
+        # Unknown names (checked against a dummy hash) and known ones (against their own),
+        # until the client's failures make it wait; from then on each try is refused by a
+        # read, and the wait written down once.
         names = [f"nobody-{n}-{k}" for k in range(3)] + [known[n % len(known)]]
         load.loop(f"sign-in-{n}", _failed_sign_ins(stack, names))
     load.loop("officer", _officer_reading(stack, officer, case_id))

@@ -153,11 +153,9 @@ def listing(ctx: Context, kind: str) -> tuple[list[str], list[list[str]]]:
     hashes are never listed."""
     with ctx.reads() as session:
         if kind == "district":
-            staff = dict(session.execute(select(User.district, func.count()).where(
-                User.district.is_not(None)).group_by(User.district)).all())
+            counts = [_per_district(session, model) for model in (School, Team, User)]
             return (["id", "name", "schools", "teams", "users"],
-                    [[d.id, d.name, _count(session, School, d.id), _count(session, Team, d.id),
-                      str(staff.get(d.id, 0))]
+                    [[d.id, d.name, *(str(count.get(d.id, 0)) for count in counts)]
                      for d in session.scalars(select(District).order_by(District.id))])
         if kind == "school":
             return (["id", "name", "district"],
@@ -175,6 +173,9 @@ def listing(ctx: Context, kind: str) -> tuple[list[str], list[list[str]]]:
     raise AdminError(f"nothing to list called {kind!r}")
 
 
-def _count(session: Session, model: type[School] | type[Team], district: str) -> str:
-    return str(session.scalar(select(func.count()).select_from(model)
-                              .where(model.district == district)))
+def _per_district(session: Session, model: type[School] | type[Team] | type[User]
+                  ) -> dict[str, int]:
+    """How many rows of `model` each district has, in one query."""
+    found = session.execute(select(model.district, func.count()).where(
+        model.district.is_not(None)).group_by(model.district))
+    return {district: count for district, count in found}
