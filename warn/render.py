@@ -24,7 +24,7 @@ from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, pass_contex
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
-from warn import labels
+from warn import vocabulary as labels
 from warn.access.masking import mask_phone, masked_form
 from warn.channels.base import CHANNEL_NAMES
 from warn.links import contains_link, defang, first_link

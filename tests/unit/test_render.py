@@ -11,7 +11,6 @@ from pathlib import Path
 import pytest
 
 from warn.channels import CHANNEL_NAMES
-from warn.labels import FRAUD_LABELS
 from warn.links import contains_link
 from warn.render import (
     FLASH_SMS_DEFAULT,
@@ -24,6 +23,7 @@ from warn.render import (
     resolve_templates_dir,
     sample_contexts,
 )
+from warn.vocabulary import FRAUD_LABELS
 
 CALL = MessageContext(
     case_id="C-0412",

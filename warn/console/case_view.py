@@ -5,11 +5,11 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from warn import vocabulary as labels
 from warn.access import reads
 from warn.access.principal import Principal
 from warn.access.scope import ACTORS
 from warn.access.shaping import for_reader
-from warn.console import labels
 from warn.console.digest import digest, stage_words
 from warn.console.formats import signal_facts
 from warn.domain.case import (

@@ -11,8 +11,9 @@ from typing import Any
 
 from markupsafe import Markup
 
+from warn import vocabulary as labels
 from warn.access.principal import Principal
-from warn.console import charts, labels, stats
+from warn.console import charts, stats
 from warn.console.formats import percent, span
 from warn.service.context import Context
 

@@ -12,11 +12,11 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from warn.console import labels
+from warn import vocabulary as labels
 from warn.console.formats import iso, signal_facts
 from warn.domain.case import Case, Stage, case_from_dict, flags
-from warn.labels import kind_label
 from warn.store.models import CaseRow, School, SignalRow
+from warn.vocabulary import kind_label
 
 Digest = dict[str, Any]
 _CACHE_SIZE = 4096

@@ -8,9 +8,10 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from warn import vocabulary as labels
 from warn.access import reads
 from warn.access.shaping import for_reader
-from warn.console import labels, lists
+from warn.console import lists
 from warn.console.digest import digests
 from warn.console.sessions import ConsoleUser
 from warn.domain.case import ACK_RESULTS, CHANNEL_RESULTS

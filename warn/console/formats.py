@@ -3,7 +3,7 @@
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from warn import labels as names
+from warn import vocabulary as names
 from warn.links import defang
 from warn.render import LOCAL_TZ, duration, national, yuan
 

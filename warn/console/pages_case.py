@@ -15,7 +15,6 @@ from warn.access.errors import AccessError
 from warn.access.scope import ACTORS, check_may_act
 from warn.console.case_view import case_view
 from warn.console.formats import iso
-from warn.console.labels import RESULTS
 from warn.console.lists import signature
 from warn.console.sessions import ConsoleUser
 from warn.console.web import HOME, PageError, Poster, Viewer, not_found, redirect, render
@@ -26,6 +25,7 @@ from warn.service.actions import Done
 from warn.service.context import Context
 from warn.store.models import Delivery
 from warn.text import typed_text
+from warn.vocabulary import RESULTS
 from warn.work import HandOff
 
 router = APIRouter(include_in_schema=False)

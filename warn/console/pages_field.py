@@ -13,7 +13,6 @@ from warn.access.scope import check_may_report
 from warn.console import lists
 from warn.console.field_view import field_keys, field_view
 from warn.console.formats import iso
-from warn.console.labels import RESULTS
 from warn.console.sessions import ConsoleUser
 from warn.console.web import (
     HOME,
@@ -31,6 +30,7 @@ from warn.domain.events import InvalidResult, Rejected
 from warn.service.actions import report_result
 from warn.service.context import Context
 from warn.text import typed_text
+from warn.vocabulary import RESULTS
 
 router = APIRouter(include_in_schema=False)
 Liaison = Annotated[ConsoleUser, Depends(roles("liaison"))]

@@ -10,8 +10,9 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from jinja2.sandbox import SandboxedEnvironment
 from starlette.concurrency import run_in_threadpool
 
+from warn import vocabulary as labels
 from warn.access.audit import audit_quietly
-from warn.console import formats, labels
+from warn.console import formats
 from warn.console.sessions import COOKIE, ConsoleUser, csrf_matches, session_user
 from warn.deps import Ctx, context_of
 from warn.render import environment
