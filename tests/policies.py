@@ -6,11 +6,13 @@ handed out, and an edit that names a key, ladder or stage the fixture does not h
 that leaves a value as it was, raises at once instead of leaving the fixture unchanged.
 """
 
+from dataclasses import replace
 from typing import Any
 
 import yaml
 
-from warn.policy_file import parse_policy
+from warn.domain.policy import Policy
+from warn.policy_file import load_policy, parse_policy
 
 # CONTRACT §4's policy with every wait in seconds, for tests that run real processes.
 SECONDS_POLICY = """
@@ -39,6 +41,15 @@ ladders:
     - {send: [flash_sms, callback_96110, school_group], wait: 3s, ack: 2s}
     - {send: [mobile_team], confirm: 2s, wait: 6s}
 """
+
+
+def contract_policy() -> Policy:
+    """CONTRACT §4's policy as it prints it: the built-in one but for its medium team stage,
+    which also waits for 96110's first try (`after_tried`). The tests of the contract's
+    rules run on this; the tests of `after_tried` on the built-in one."""
+    built_in = load_policy()
+    medium = tuple(replace(stage, after_tried=()) for stage in built_in.ladders["medium"])
+    return replace(built_in, ladders={**built_in.ladders, "medium": medium})
 
 
 class NoSuchEntry(LookupError):

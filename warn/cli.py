@@ -7,6 +7,8 @@ from typing import Annotated
 
 import typer
 
+from warn.cli_common import fail, said_plainly, service_context
+from warn.cli_roster import roster_app
 from warn.config import settings_from_env
 
 app = typer.Typer(help="warn: early-warning dispatch for anti-fraud centres.",
@@ -22,36 +24,15 @@ app.add_typer(district_app, name="district")
 app.add_typer(school_app, name="school")
 app.add_typer(team_app, name="team")
 app.add_typer(user_app, name="user")
-
-
-def _fail(message: str) -> typer.Exit:
-    typer.echo(f"warn: {message}", err=True)
-    return typer.Exit(code=2)
-
-
-def _context():  # type: ignore[no-untyped-def]
-    """The service context, with start-up problems (policy, templates, env) said plainly."""
-    from warn.service.context import context_from_settings
-
-    return _said_plainly(lambda: context_from_settings(settings_from_env()))
+app.add_typer(roster_app, name="roster")
 
 
 def _runtime(*, coalesce: bool = False):  # type: ignore[no-untyped-def]
     """This process's runtime, built from the settings and installed for its tasks."""
     from workers import runtime
 
-    return runtime.install(_said_plainly(
+    return runtime.install(said_plainly(
         lambda: runtime.build(settings_from_env(), coalesce=coalesce)))
-
-
-def _said_plainly(build):  # type: ignore[no-untyped-def]
-    from warn.policy_file import PolicyFileError
-    from warn.render import TemplateCheckError
-
-    try:
-        return build()
-    except (PolicyFileError, TemplateCheckError, ValueError) as error:
-        raise _fail(str(error)) from None
 
 
 def _migrate() -> None:
@@ -73,13 +54,13 @@ def serve(host: str = "127.0.0.1", port: int = 8000,
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     embedded = settings_from_env().embedded
     if embedded and workers > 1:
-        raise _fail("--workers needs WARN_BROKER_URL: embedded mode runs in one process")
+        raise fail("--workers needs WARN_BROKER_URL: embedded mode runs in one process")
     _migrate()
     # Built here so that a bad policy or template stops the command before it serves;
     # each server process of --workers N builds its own (workers.server).
     runtime = EmbeddedRuntime(_runtime(coalesce=True)) if embedded else None
     if not embedded:
-        _context()
+        service_context()
     if runtime:
         runtime.start()
     try:
@@ -103,11 +84,11 @@ def worker(concurrency: Annotated[int, typer.Option(help="worker processes")] = 
 
     settings = settings_from_env()
     if settings.embedded:
-        raise _fail("WARN_BROKER_URL is not set: `warn serve` runs its own worker when embedded")
+        raise fail("WARN_BROKER_URL is not set: `warn serve` runs its own worker when embedded")
     try:
         queues = parse_lanes(lanes)
     except ValueError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     # Installed before the pool forks: every worker process starts with it.
     _runtime()
     from workers.app import celery_app
@@ -128,7 +109,7 @@ def scheduler(interval: Annotated[float, typer.Option(help="seconds between swee
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     if settings_from_env().embedded:
-        raise _fail("WARN_BROKER_URL is not set: `warn serve` runs its own scheduler when embedded")
+        raise fail("WARN_BROKER_URL is not set: `warn serve` runs its own scheduler when embedded")
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
@@ -158,9 +139,9 @@ def district_add(district_id: Annotated[str, typer.Argument(metavar="ID")],
 
     _migrate()
     try:
-        registered = add_district(_context(), district_id, name)
+        registered = add_district(service_context(), district_id, name)
     except AdminError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     typer.echo(f"district {registered} registered")
 
 
@@ -174,9 +155,9 @@ def school_add(school_id: Annotated[str, typer.Argument(metavar="ID")],
 
     _migrate()
     try:
-        registered = add_school(_context(), school_id, name, district)
+        registered = add_school(service_context(), school_id, name, district)
     except AdminError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     typer.echo(f"school {school_id} registered in district {registered}")
 
 
@@ -191,9 +172,9 @@ def team_add(team_id: Annotated[str, typer.Argument(metavar="ID")],
 
     _migrate()
     try:
-        registered = add_team(_context(), team_id, district, capacity)
+        registered = add_team(service_context(), team_id, district, capacity)
     except AdminError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     typer.echo(f"team {team_id} registered in district {registered}")
 
 
@@ -204,7 +185,7 @@ def _list(kind: str) -> None:
     from warn.service.registration import listing
 
     _migrate()
-    columns, rows = listing(_context(), kind)
+    columns, rows = listing(service_context(), kind)
     table = Table(*columns, title=f"{len(rows)} {kind}{'s' if len(rows) != 1 else ''}")
     for row in rows:
         table.add_row(*row)
@@ -244,9 +225,9 @@ def user_add(name: str, role: Annotated[str, typer.Option(help="feed|officer|lia
 
     _migrate()
     try:
-        token = add_user(_context(), name, role, school=school, district=district, team=team)
+        token = add_user(service_context(), name, role, school=school, district=district, team=team)
     except AdminError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     typer.echo(f"user {name} ({role}) created; its API token:")
     typer.echo(token)
 
@@ -259,9 +240,9 @@ def user_disable(name: str) -> None:
 
     _migrate()
     try:
-        disable_user(_context(), name)
+        disable_user(service_context(), name)
     except AdminError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     typer.echo(f"user {name} disabled")
 
 
@@ -275,9 +256,9 @@ def user_unlock(name: str, client: Annotated[str | None, typer.Option(
 
     _migrate()
     try:
-        lifted = unlock(_context(), name, client=client)
+        lifted = unlock(service_context(), name, client=client)
     except AdminError as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     typer.echo(f"sign-in throttle lifted for {name} ({lifted} cleared)")
 
 
@@ -292,9 +273,9 @@ def user_passwd(name: str) -> None:
     _migrate()
     password = _read_password()
     try:
-        set_password(_context(), name, password)
+        set_password(service_context(), name, password)
     except (AdminError, WeakPassword) as error:
-        raise _fail(str(error)) from None
+        raise fail(str(error)) from None
     typer.echo(f"password set for {name}")
 
 
@@ -305,7 +286,7 @@ def _read_password() -> str:
         return sys.stdin.readline().rstrip("\r\n")
     first = getpass.getpass("New password: ")
     if getpass.getpass("Again: ") != first:
-        raise _fail("the two passwords differ; nothing was changed")
+        raise fail("the two passwords differ; nothing was changed")
     return first
 
 
@@ -322,7 +303,7 @@ def purge(older_than: Annotated[int, typer.Option(
     from warn.service.purge import purge_resolved
 
     _migrate()
-    report = purge_resolved(_context(), timedelta(days=older_than), vacuum=vacuum)
+    report = purge_resolved(service_context(), timedelta(days=older_than), vacuum=vacuum)
     typer.echo(f"purged the personal data of {report.cases} cases resolved more than "
                f"{older_than} days ago ({report.signals} signals, {report.deliveries} "
                f"deliveries, {report.audit} audit rows); their anonymous counts are kept")

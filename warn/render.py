@@ -60,6 +60,8 @@ class MessageContext:
     page_reason: str | None = None
     stage_index: int | None = None
     team: str | None = None
+    # how people name the stage (中风险第2级: its tier's ladder, its place counted from 1)
+    stage_name: str | None = None
 
 
 def render_message(channel: str, ctx: MessageContext, *, templates_dir: Path | None = None) -> str:
@@ -249,4 +251,5 @@ def _sample(kind: str, fraud: str | None, reason: str | None, *, full: bool) -> 
         page_reason=reason,
         stage_index=3 if full else None,
         team="wanzhou-1" if full else None,
+        stage_name="高风险第2级" if full else None,
     )

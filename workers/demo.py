@@ -14,8 +14,10 @@ from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy import select
 
+from warn import vocabulary as words
 from warn.channels.registry import build_gateways
 from warn.domain.case import case_from_dict, flags
 from warn.policy_file import load_policy
@@ -180,15 +182,20 @@ def print_case(console: Console, ctx: Context, title: str, case_id: str) -> None
         case = case_from_dict(row.aggregate)
         entries = list(session.scalars(select(TimelineEntry).where(
             TimelineEntry.case_id == case_id).order_by(TimelineEntry.id)))
-    state = f"{row.state}" + (f" ({row.outcome})" if row.outcome else "")
+    state = words.label(words.CASE_STATES, row.state) + (
+        f"（{words.label(words.OUTCOMES, row.outcome)}）" if row.outcome else "")
+    shown_flags = "、".join(words.label(words.FLAGS, f) for f in flags(case)) or "无"
     console.rule(f"[bold]{title}")
-    console.print(f"case {case_id}  subject {case.subject.msisdn}  tier {row.tier} "
-                  f"score {row.score}  state {state}  flags {', '.join(flags(case)) or '-'}")
+    console.print(f"案件 {case_id}  对象 {case.subject.msisdn}  "
+                  f"{words.label(words.TIERS, row.tier)}风险 {row.score}分  {state}  "
+                  f"标记：{shown_flags}", markup=False)
     table = Table(show_lines=False)
-    for column in ("time", "event", "by", "detail"):
+    for column in ("时间", "事件", "操作人", "详情"):
         table.add_column(column)
     for entry in entries:
         elapsed = entry.at - START
         minutes, seconds = divmod(int(elapsed.total_seconds()), 60)
-        table.add_row(f"+{minutes:02d}:{seconds:02d}", entry.type, entry.actor, entry.detail)
+        # a detail is shown as written: rich would take "[...]" in it for markup
+        table.add_row(f"+{minutes:02d}:{seconds:02d}", words.label(words.TIMELINE, entry.type),
+                      words.ACTORS.get(entry.actor, entry.actor), Text(entry.detail))
     console.print(table)

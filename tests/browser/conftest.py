@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
 SHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 DESK = {"width": 1440, "height": 1000}
 PHONE = {"width": 390, "height": 844}
+DUTY_PHONE = "023-5888 1234"  # the duty room's number on the field pages
 
 # Seconds instead of minutes where a test waits for the ladder; minutes where a person must
 # have time to act (the school's ack, the officer's confirmation).
@@ -127,16 +129,18 @@ def shot(page: Page, name: str, full_page: bool = True) -> Path:
     return path
 
 
-@pytest.fixture(scope="module")
-def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+@contextmanager
+def serving(folder: Path, policy: str, days: int = 28) -> Iterator[Console]:
+    """A seeded world with `days` of history, `warn serve` on it under `policy`, and a
+    headless Chromium."""
     assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: apt-get install chromium"
-    folder = tmp_path_factory.mktemp("console")
     db_url = f"sqlite:///{folder / 'warn.db'}"
-    world = seed(db_url, folder)
-    (folder / "policy.yaml").write_text(BROWSER_POLICY)
+    world = seed(db_url, folder, days)
+    (folder / "policy.yaml").write_text(policy)
     env = {k: v for k, v in os.environ.items() if not k.startswith("WARN_")}
     env.update(WARN_DATABASE_URL=db_url, WARN_POLICY=str(folder / "policy.yaml"),
-               WARN_MOCK_LOG=str(folder / "gateway.ndjson"), PYTHONUNBUFFERED="1")
+               WARN_MOCK_LOG=str(folder / "gateway.ndjson"), PYTHONUNBUFFERED="1",
+               WARN_DUTY_PHONE=DUTY_PHONE)
     stack = Stack(env, folder)
     stack.start("serve", "serve", "--port", str(stack.port))
     try:
@@ -147,3 +151,9 @@ def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
             browser.close()
     finally:
         stack.stop()
+
+
+@pytest.fixture(scope="module")
+def console(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Console]:
+    with serving(tmp_path_factory.mktemp("console"), BROWSER_POLICY) as running:
+        yield running

@@ -13,7 +13,7 @@ from pathlib import Path
 from tests.integration.api_harness import Api
 from warn.console.accounts import set_password
 from warn.render import LOCAL_TZ
-from warn.service.registration import add_school, add_user
+from warn.service.registration import add_district, add_school, add_user
 from warn.store.db import upgrade
 
 PASSWORD = "night shift 2026"
@@ -22,6 +22,7 @@ SCHOOL, OTHER_SCHOOL, TEAM = "sanxia-med", "cq-gongcheng", "wz-team-1"
 PEOPLE = {
     "root": ("admin", {}),
     "cui": ("officer", {"district": "wanzhou"}),
+    "liu": ("officer", {"district": "wanzhou"}),  # a second 96110 operator on the same desk
     "zhang-teacher": ("liaison", {"school": SCHOOL}),
     "wang-teacher": ("liaison", {"school": OTHER_SCHOOL}),
     "team-1": ("team", {"team": TEAM}),
@@ -54,6 +55,7 @@ def _morning(moment: datetime) -> datetime:
 
 
 def _directory(api: Api) -> None:
+    add_district(api.ctx, "wanzhou", "万州区")
     add_school(api.ctx, SCHOOL, "重庆三峡医药高等专科学校", "wanzhou")
     add_school(api.ctx, OTHER_SCHOOL, "重庆工程学院", "wanzhou")
     api.team(TEAM, "wanzhou")

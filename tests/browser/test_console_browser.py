@@ -126,7 +126,9 @@ def test_liaison_acknowledges_then_reports_dissuaded_on_a_phone(console: Console
     expect(card).to_contain_text("已联系辅导员")
     card.get_by_placeholder(re.compile("备注")).fill("辅导员已在宿舍见到本人，当面劝阻")
     card.get_by_role("button", name="已劝阻").click()
-    expect(page.locator(f"#case-{case_id}")).to_contain_text("已结案：劝阻成功")
+    page.wait_for_timeout(450)  # 已劝阻 closes the case: it asks once more, then waits 5 s
+    page.locator(".action-bar.asking").get_by_role("button", name="确定").click()
+    expect(page.locator(f"#case-{case_id}")).to_contain_text("已结案：劝阻成功", timeout=15_000)
     case = console.case_where(case_id, lambda c: c["state"] == "resolved", "resolution")
     assert case["outcome"] == "dissuaded"
     assert [r["result"] for d in case["deliveries"] if d["channel"] == "school_group"
@@ -184,8 +186,10 @@ def test_a_form_posted_without_its_csrf_token_is_refused(
     form = page.locator("form.outcome-form")
     form.locator('input[name="csrf"]').evaluate("input => input.remove()")
     form.get_by_label("记录结果并结案").select_option("false_positive")
-    with page.expect_response(f"**/cases/{case_id}/outcome") as refused:
-        form.get_by_role("button", name="结案").click()
+    form.get_by_role("button", name="结案").click()
+    page.wait_for_timeout(450)  # 结案 asks once more, then waits 8 s before it posts
+    with page.expect_response(f"**/cases/{case_id}/outcome", timeout=15_000) as refused:
+        page.locator(".action-bar.asking").get_by_role("button", name="确定").click()
     assert refused.value.status == 403
     expect(page.locator("h1")).to_have_text("表单已失效")
     forged = page.evaluate("""async (path) => (await fetch(path, {method: "POST",

@@ -71,6 +71,6 @@ def test_96110_down_fails_its_stage_and_the_ladder_moves_on_saying_why(
         assert [s["state"] for s in case["stages"]] == ["failed", "skipped",
                                                         "awaiting_confirmation"]
         why = {entry["type"]: entry["detail"] for entry in case["timeline"]}
-        assert "callback_96110" in why["delivery_failed"], why
+        assert "96110回拨" in why["delivery_failed"], why
         assert "gateway down" in why["delivery_failed"], why
         assert "stage_failed" in why

@@ -97,6 +97,7 @@ def test_thirty_minute_stages_and_the_two_hour_window_run_on_time(ctx: Context,
         at(10)
         assert sent()["school_group"] == 1
         _answer(ctx, "school_group", "acknowledged")  # the 5-minute ack is met
+        _answer(ctx, "callback_96110", "no_answer")  # 96110 has tried: a team may be asked
         at(10 + 30 - 1 / 60)  # the school stage waits 30 minutes
         assert "duty_page" not in sent()
         at(40)  # ... then the mobile team stage asks an officer

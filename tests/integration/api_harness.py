@@ -13,9 +13,9 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.policies import contract_policy
 from warn.app import create_app
 from warn.channels.registry import build_gateways
-from warn.policy_file import load_policy
 from warn.service.context import Context
 from warn.service.registration import add_district, add_school, add_team, add_user
 from warn.service.timers import claim_due_timers
@@ -45,7 +45,7 @@ class Api:
         self.engine = make_engine(db_url)
         self.clock = Clock(datetime.now(UTC).replace(microsecond=0))
         self.ctx = Context(engine=self.engine, sessions=session_factory(self.engine),
-                           policy=load_policy(),
+                           policy=contract_policy(),
                            gateways=build_gateways({"WARN_MOCK_LOG": str(mock_log)}),
                            clock=self.clock)
         self.runtime = InlineRuntime(self.ctx)

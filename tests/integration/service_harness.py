@@ -10,9 +10,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from tests.policies import contract_policy
 from warn.channels.registry import build_gateways
 from warn.domain.case import Case, case_from_dict
-from warn.policy_file import load_policy, parse_policy
+from warn.policy_file import parse_policy
 from warn.service import actions, registration
 from warn.service.context import Context
 from warn.service.ingest import ingest
@@ -108,7 +109,7 @@ class Room:
 
 def make_room(db_url: str, mock_log: Path, policy_text: str | None = None) -> Room:
     engine = make_engine(db_url)
-    policy = parse_policy(policy_text) if policy_text else load_policy()
+    policy = parse_policy(policy_text) if policy_text else contract_policy()
     ctx = Context(engine=engine, sessions=session_factory(engine), policy=policy,
                   gateways=build_gateways(os.environ))
     room = Room(ctx, InlineRuntime(ctx), mock_log)

@@ -48,7 +48,7 @@ def test_the_audit_page_finds_who_listed_a_case(world: Api) -> None:
     world.get("off_w", "/v1/cases")
     admin = person(world, "boss", "admin")
     page = admin.get("/audit", target=case_id).text
-    assert "API列出案件" in page and "off_w" in page
+    assert "接口列出案件" in page and "off_w" in page
 
 
 def test_a_case_out_of_scope_is_written_down_by_every_api_url(world: Api) -> None:

@@ -41,7 +41,7 @@ def _types(case: dict[str, Any]) -> set[str]:
 
 def _duty_page_results(case: dict[str, Any]) -> list[str]:
     return [entry["detail"] for entry in case["timeline"]
-            if entry["type"] == "result" and entry["detail"].startswith("duty_page ")]
+            if entry["type"] == "result" and entry["detail"].startswith("值班呼叫 ")]
 
 
 def test_the_duty_room_sees_its_pages_and_overdue_confirmations(world: Api) -> None:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -29,8 +30,24 @@ def test_demo_prints_the_three_seed_cases(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     for title in ("万州", "涪陵", "转账"):
         assert title in done.stdout
-    assert done.stdout.count("resolved (dissuaded)") == 2
-    assert "exhausted" in done.stdout and "overdue" in done.stdout
+    assert done.stdout.count("已结案（劝阻成功）") == 2
+    assert "阶梯用尽" in done.stdout and "确认超时" in done.stdout
+
+
+# What the demo's scenarios name: its users, teams and signals, and the case ids (hex).
+DEMO_IDS = re.compile(r"^(?:[0-9a-f]{16}(?:-\d+)?|cui|yang|li|96110-desk|sanxia-security|"
+                      r"fuling-team-1|carrier|city-centre-20260223-0412|carrier-7-000123|"
+                      r"bank-3-88812)$")
+
+
+def test_the_demo_timeline_reads_in_chinese(tmp_path: Path) -> None:
+    done = warn(tmp_path, "demo", env={"COLUMNS": "200"})
+    assert done.returncode == 0, done.stderr
+    rows = [line for line in done.stdout.splitlines() if line.startswith("│ +")]
+    assert len(rows) > 20
+    english = [token for row in rows for token in re.findall(r"[A-Za-z0-9][\w\-]*", row)
+               if re.search(r"[A-Za-z]{3,}", token) and not DEMO_IDS.match(token)]
+    assert english == []
 
 
 def test_user_add_prints_the_token_last_and_disable_revokes_it(

@@ -113,7 +113,7 @@ def test_a_long_wait_is_told_as_a_clock_time(api: Api) -> None:
     api.clock.advance(seconds=64)
     held = guesser.sign_in("wrong-guess")
     assert held.status_code == 429 and held.headers["retry-after"] == "128"
-    assert "北京时间，约 3 分钟后" in held.text and "warn user unlock" in held.text
+    assert "北京时间，约 3 分钟后" in held.text and "联系管理员解除限制" in held.text
 
 
 def test_a_new_password_lifts_the_throttle(api: Api) -> None:

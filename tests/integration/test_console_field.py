@@ -153,7 +153,7 @@ def test_the_audit_log_finds_everything_about_a_case(school: Api) -> None:
     delivery = school.delivery(case_id, "school_group")["id"]
     liaison.post(f"/deliveries/{delivery}/result", {"result": "acknowledged"})
     page = admin.get("/audit", target=case_id).text
-    for expected in ("查看学校预警", "访问不存在或无权的案件", "反馈结果", "API读取案件"):
+    for expected in ("查看学校预警", "访问不存在或无权的案件", "反馈结果", "接口读取案件"):
         assert expected in page, expected
     assert "li2" in page and f"/cases/{case_id}" in page
     assert stranger.get("/audit").status_code == 403

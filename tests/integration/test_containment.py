@@ -88,7 +88,7 @@ def test_a_failing_signal_leaves_the_rest_of_its_batch_alone_and_is_stuck_after_
     assert (row.tier, row.score) == ("low", 30)  # scored as the signal would have been
     assert room.feed_ids(stuck) == [f"s-{POISONED}"]  # the officer sees the signal
     assert _details(room, stuck, "stuck") == [
-        "deciding SignalArrived failed (RuntimeError); the ladder waits for an officer"]
+        "处理新信号时出错（RuntimeError）；阶梯已暂停，等待值班民警处置"]
     pages = [line for line in room.gateway_log() if line["channel"] == "duty_page"]
     assert [page["recipient"] for page in pages] == ["cui"]
     assert POISONED not in str(_details(room, stuck, "stuck"))
@@ -111,7 +111,7 @@ def test_a_failing_timer_leaves_the_other_cases_going_and_stops_being_claimed(
     assert room.case(stuck).stages[0].state == "active"  # where the ladder stopped
     assert room.pending_timers(stuck) == []
     assert _details(room, stuck, "stuck") == [
-        "deciding Tick failed (RuntimeError); the ladder waits for an officer"]
+        "处理到时检查时出错（RuntimeError）；阶梯已暂停，等待值班民警处置"]
     before = tries[POISONED]
     room.advance(hours=3)  # no timer of the stuck case comes back
     assert tries[POISONED] == before
@@ -130,8 +130,7 @@ def test_a_message_that_cannot_be_rendered_is_a_stuck_case_not_a_stuck_batch(
     _ingest_together(room, [POISONED, *_numbers(2)])
     stuck = _case_of(room, POISONED)
     assert _details(room, stuck, "stuck") == [
-        "rendering the flash_sms message failed (OverflowError); the ladder waits for an "
-        "officer"]
+        "生成闪信消息时出错（OverflowError）；阶梯已暂停，等待值班民警处置"]
     assert {line["recipient"] for line in room.gateway_log()
             if line["channel"] == "flash_sms"} == set(_numbers(2))
 
@@ -173,7 +172,7 @@ def test_a_write_that_fails_the_whole_batch_is_retried_case_by_case(
         assert room.case(_case_of(room, number)).stages[2].state == "awaiting_confirmation"
     assert room.row(poisoned).flag_stuck
     assert _details(room, poisoned, "stuck") == [
-        "writing the decision failed (RuntimeError); the ladder waits for an officer"]
+        "写入处理结果时出错（RuntimeError）；阶梯已暂停，等待值班民警处置"]
     assert room.pending_timers(poisoned) == []
 
 
@@ -198,7 +197,7 @@ def test_the_console_queue_shows_a_stuck_case_among_those_that_need_a_person(
     page = officer.get("/queue").text
     assert case_order(page) == [stuck, fine]  # the same tier: the stuck one, though newer
     assert "处理失败，需人工处置" in page and "处理失败待人工" in page
-    assert '<span class="counter" data-count="stuck"><b>1</b>' in page
+    assert 'data-count="needs_me" href="/queue?mine=1"><b>1</b> 待我处理' in page
 
 
 def test_a_case_that_cannot_take_its_failed_sends_is_stuck_and_the_others_go_on(
@@ -215,7 +214,7 @@ def test_a_case_that_cannot_take_its_failed_sends_is_stuck_and_the_others_go_on(
         stuck = _case_of(room, POISONED)
         assert room.row(stuck).flag_stuck
         assert _details(room, stuck, "stuck") == [
-            "deciding SendFailed failed (RuntimeError); the ladder waits for an officer"]
+            "处理发送失败时出错（RuntimeError）；阶梯已暂停，等待值班民警处置"]
         assert {d.state for d in room.deliveries(stuck) if d.channel != "duty_page"} == {
             "failed"}  # recorded, both of them, whatever the case made of it
         for number in numbers[:2]:

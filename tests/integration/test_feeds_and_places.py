@@ -66,7 +66,7 @@ def test_an_unregistered_school_is_flagged_and_its_student_still_warned(world: A
     channels = {d["channel"] for d in case["deliveries"]}
     assert "flash_sms" in channels and "school_group" not in channels
     skipped = [t for t in case["timeline"] if t["type"] == "channel_skipped"]
-    assert any("not registered" in t["detail"] for t in skipped)
+    assert any("学校未登记" in t["detail"] for t in skipped)
     listed = world.get("off_da", "/v1/cases", flag="unknown_school").json()["items"]
     assert [item["id"] for item in listed] == [case_id]
 

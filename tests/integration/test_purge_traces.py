@@ -25,15 +25,18 @@ from tests.integration.service_harness import Room, make_room
 from tests.integration.test_purge import OLD, OPEN, RECENT, _case, _dump, _resolve
 from warn.access.audit import audit
 from warn.access.principal import Principal
-from warn.service import actions
+from warn.service import actions, desk
+from warn.service import purge as purge_module
 from warn.service.purge import REDACTED, TOUCHED, Mentions, purge_resolved
 from warn.store.db import make_engine, upgrade
 from warn.store.models import (
     Audit,
     Base,
+    CaseNote,
     CaseRow,
     Delivery,
     DeliveryResult,
+    ShiftEntry,
     SignalRow,
     TimelineEntry,
 )
@@ -496,7 +499,7 @@ def test_what_other_cases_say_of_a_purged_person_is_purged(room: Room) -> None:
     # the other case still says what happened, and about whom
     after, notes, deliveries = _what_is_written(room, other)
     assert notes == [REDACTED]
-    assert f"flash_sms {flash.id}: delivered — {REDACTED}" in after
+    assert f"闪信 {flash.id}：已送达 — {REDACTED}" in after
     assert f"stage 1 declined — {REDACTED}" in after and after[-1] == REDACTED
     assert after[:2] == timeline[:2]  # signal, dispatched: nothing of OLD's
     assert deliveries[1] == (callback.state, REDACTED, REDACTED)
@@ -550,7 +553,7 @@ def test_a_later_case_of_the_same_person_and_a_namesakes_keep_what_is_theirs(
     timeline, notes, deliveries = _what_is_written(room, namesake)
     assert notes == [f"{OLD['name']} 本人到校", REDACTED]
     assert timeline[-2].endswith(f"— {OLD['name']} 本人到校")
-    assert timeline[-1].endswith(f": delivered — {REDACTED}")
+    assert timeline[-1].endswith(f"：已送达 — {REDACTED}")
     assert deliveries == before[namesake][2]
     assert room.row(again).msisdn == OLD["msisdn"]
 
@@ -660,3 +663,83 @@ def test_other_spellings_are_purged_from_what_the_case_kept(room: Room) -> None:
         assert spelling not in dump, spelling
     assert "hxxp://pay[.]cn" in dump  # what is not about the person stays
 
+
+
+# --- the duty room's case notes and shift log ---------------------------------------------
+
+def _notes_and_shift_log(room: Room) -> tuple[str, str]:
+    """OLD's purgeable case with notes of its own; an open case whose notes mention OLD
+    (and one that does not); a shift log that mentions OLD, and one entry that does not.
+    Returns (OLD's case, the open case)."""
+    old = _case(room, "old-1", OLD)
+    desk.add_note(room.ctx, old, "cui", f"已联系{OLD['name']}的辅导员，学号{OLD['student_no']}")
+    _resolve(room, old, OLD)
+    room.advance(days=1)
+    other = _case(room, "open-1", OPEN)
+    desk.add_note(room.ctx, other, "cui", f"机主弟弟的号码 １３８－１２３４－５６７８ ({CHINESE})")
+    desk.add_note(room.ctx, other, "cui", "家属已到场")
+    officer = Principal("cui", "officer", district="wanzhou")
+    desk.write_entry(room.ctx, officer, f"22:10 {OLD['name']}家属来电 {LOOKALIKE}",
+                     handover=False)
+    desk.write_entry(room.ctx, officer, "两件待确认已核实", handover=True)
+    return old, other
+
+
+def _notes_of(room: Room, case_id: str) -> list[str]:
+    with room.ctx.sessions() as session:
+        return list(session.scalars(select(CaseNote.text).where(CaseNote.case_id == case_id)
+                                    .order_by(CaseNote.id)))
+
+
+def test_case_notes_and_the_shift_log_keep_nothing_of_a_purged_person(room: Room) -> None:
+    old, other = _notes_and_shift_log(room)
+
+    report = purge_resolved(room.ctx, timedelta(days=0))
+
+    assert report.cases == 1 and report.warnings == []
+    assert _notes_of(room, old) == []
+    assert _notes_of(room, other) == [REDACTED, "家属已到场"]
+    with room.ctx.sessions() as session:
+        assert list(session.scalars(select(ShiftEntry.text).order_by(ShiftEntry.id))) == [
+            REDACTED, "两件待确认已核实"]
+    dump = _dump(room)
+    assert KEY not in as_digits(normalised(dump)) and CHINESE not in dump
+    for key in ("name", "student_no"):
+        assert OLD[key] not in dump, key
+    assert {"case_notes", "shift_log"} <= set(TOUCHED)
+
+
+def test_a_note_written_during_the_purge_is_scrubbed_too(room: Room,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    old = _case(room, "old-1", OLD)
+    _resolve(room, old, OLD)
+    room.advance(days=1)
+    other = _case(room, "open-1", OPEN)
+    officer = Principal("cui", "officer", district="wanzhou")
+    searched = purge_module._scrub_other_cases
+
+    def then_an_officer_types(*args: Any) -> None:
+        # The round's search is over; before the case's batch, an officer writes OLD's
+        # number into another case's note and into the shift log.
+        searched(*args)
+        desk.add_note(room.ctx, other, "cui", f"问过 {OLD['msisdn']}")
+        desk.write_entry(room.ctx, officer, f"{OLD['name']}来电", handover=False)
+
+    monkeypatch.setattr(purge_module, "_scrub_other_cases", then_an_officer_types)
+    assert purge_resolved(room.ctx, timedelta(days=0)).cases == 1
+    assert _notes_of(room, other) == [REDACTED]
+    with room.ctx.sessions() as session:
+        assert list(session.scalars(select(ShiftEntry.text))) == [REDACTED]
+
+
+def test_no_file_of_a_sqlite_database_keeps_the_notes_or_the_shift_log(
+        sqlite_room: tuple[Room, Path]) -> None:
+    room, database = sqlite_room
+    _notes_and_shift_log(room)
+    _checkpoint(database)
+    assert _file_hits(database), "the test must start with the values in the files"
+
+    report = purge_resolved(room.ctx, timedelta(days=0))
+
+    assert report.cases == 1 and report.warnings == []
+    assert _file_hits(database) == {}

@@ -1,8 +1,10 @@
 """The service layer end to end on SQLite and PostgreSQL, with the clock moved by hand."""
 
 from datetime import timedelta
+from pathlib import Path
 
-from tests.integration.service_harness import Room
+import warn
+from tests.integration.service_harness import Room, make_room
 from warn.service import registration
 from warn.service.actions import confirm
 from warn.service.delivering import deliver
@@ -10,6 +12,7 @@ from warn.service.processing import process_signal
 from warn.service.timers import claim_due_timers
 from warn.work import Work
 
+DEFAULT_POLICY = Path(warn.__file__).parent / "default_policy.yaml"
 STUDENT = {"district": "wanzhou", "school": "sanxia-med", "name": "郭某",
            "student_no": "2023-0412"}
 
@@ -110,3 +113,27 @@ def test_a_signal_after_the_window_opens_a_new_case_even_before_the_timer(room: 
     assert first and second and first != second
     assert (room.case(first).state, room.case(first).outcome) == ("resolved", "warned")
     assert room.feed_ids(second) == ["s2"]
+
+
+def test_the_built_in_policy_asks_for_a_team_only_once_96110_has_called(
+        db_url: str, mock_log: Path) -> None:
+    """`after_tried: [callback_96110]` on the built-in medium team stage: no confirmation,
+    no duty page, while the callback has no result; its first result asks at once."""
+    room = make_room(db_url, mock_log, DEFAULT_POLICY.read_text(encoding="utf-8"))
+    try:
+        registration.add_team(room.ctx, "t1", "wanzhou")
+        case_id = room.signal("s1", "scam_site_visit", subject={"district": "wanzhou"},
+                              url="x")
+        assert case_id is not None
+        room.advance(minutes=40)
+        case = room.case(case_id)
+        assert [s.state for s in case.stages] == ["passed", "skipped", "pending"]
+        assert case.stages[2].waiting_tried
+        assert room.deliveries(case_id, "duty_page") == []
+        assert room.pending_timers(case_id) == []  # nothing is due: 96110 has to call
+        assert "waiting_tried" in room.timeline(case_id)
+        room.answer(case_id, "callback_96110", "no_answer")
+        assert room.row(case_id).flag_awaiting
+        assert [p.recipient for p in room.deliveries(case_id, "duty_page")] == ["cui"]
+    finally:
+        room.ctx.engine.dispose()

@@ -47,7 +47,7 @@ def test_a_stuck_case_is_flagged_pages_its_officers_and_says_what_failed() -> No
     assert [s.recipient for s in sends(effects, "duty_page")] == [*OFFICERS, *DUTY_OFFICERS]
     assert {s.reason for s in sends(effects, "duty_page")} == {"stuck"}
     assert [n.detail for n in notes(effects, "stuck")] == [
-        f"{WHAT}; the ladder waits for an officer"]
+        f"{WHAT}；阶梯已暂停，等待值班民警处置"]
     assert case.stages == before.stages  # the ladder stands where it was
 
 

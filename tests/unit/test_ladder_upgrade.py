@@ -135,7 +135,7 @@ def test_channels_already_dispatched_are_skipped_in_the_new_first_stage():
     assert [(s.channel, s.recipient) for s in sends(effects)] == [
         ("school_group", name) for name in LIAISONS]
     assert notes(effects, "flash_suppressed")
-    assert any("callback_96110" in n.detail for n in notes(effects, "channel_skipped"))
+    assert any("96110回拨本案已发过" in n.detail for n in notes(effects, "channel_skipped"))
 
 
 def test_new_first_stage_whose_channels_were_all_dispatched_passes_at_once():
@@ -207,7 +207,8 @@ def test_the_timeline_says_the_flash_was_suppressed():
 
     [note] = notes(effects, "flash_suppressed")
     assert note.at == at(m=4)
-    assert at().isoformat() in note.detail
+    # how long ago, not when: a duty officer reads it beside the entry's own time
+    assert note.detail == "闪信未发：上一条闪信4分钟前已发出，冷却期10分钟内不再发送"
 
 
 @pytest.mark.parametrize(("last_flash", "flash_sent"), [

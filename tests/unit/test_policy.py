@@ -1,5 +1,6 @@
 """The escalation policy file (CONTRACT §4): parsing, durations, errors naming line and path."""
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -119,8 +120,11 @@ def test_the_contract_policy_parses_to_its_values():
     )
 
 
-def test_the_built_in_policy_is_the_contract_policy():
-    assert load_policy() == parse_policy(CONTRACT_POLICY)
+def test_the_built_in_policy_is_the_contract_policy_with_the_team_after_96110_has_called():
+    built_in, contract = load_policy(), parse_policy(CONTRACT_POLICY)
+    medium = list(contract.ladders["medium"])
+    medium[2] = replace(medium[2], after_tried=("callback_96110",))
+    assert built_in == replace(contract, ladders={**contract.ladders, "medium": tuple(medium)})
 
 
 def test_load_policy_reads_a_file(tmp_path):

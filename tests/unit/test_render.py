@@ -224,14 +224,14 @@ def test_missing_optional_values_read_well() -> None:
 @pytest.mark.parametrize(
     ("reason", "stage", "expected"),
     [
-        ("confirm", 2, "案件 C-0412 第3级 待确认：派出机动队"),
-        ("overdue", 2, "超时未确认"),
+        ("confirm", "中风险第3级", "案件 C-0412 中风险第3级 待确认：派出机动队"),
+        ("overdue", "高风险第2级", "超时未确认"),
         ("no_team", None, "无空闲机动队"),
         ("exhausted", None, "预警阶梯已用尽，仍未劝阻成功，请登记结果"),
     ],
 )
-def test_duty_page_says_why(reason: str, stage: int | None, expected: str) -> None:
-    ctx = dataclasses.replace(CALL, page_reason=reason, stage_index=stage)
+def test_duty_page_says_why(reason: str, stage: str | None, expected: str) -> None:
+    ctx = dataclasses.replace(CALL, page_reason=reason, stage_name=stage)
 
     assert expected in render_message("duty_page", ctx)
 

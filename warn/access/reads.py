@@ -7,13 +7,15 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, not_, or_, select
+from sqlalchemy import ColumnElement, and_, case, not_, or_, select
 from sqlalchemy.orm import Session
 
 from warn.access.errors import invalid
 from warn.access.principal import Principal
 from warn.access.scope import INTERNAL_ENTRIES, case_scope, sees_internals
+from warn.domain.words import CHANNELS
 from warn.store.models import CaseRow, Delivery, DeliveryResult, SignalRow, TimelineEntry
 
 FLAG_COLUMNS = {"awaiting_confirmation": CaseRow.flag_awaiting, "overdue": CaseRow.flag_overdue,
@@ -29,6 +31,19 @@ class CaseFilter:
     flag: str | None = None
     limit: int = 50
     cursor: str | None = None
+    sort: str = "newest"  # newest | urgency
+
+
+# What needs an officer now (CONTRACT §3 `sort=urgency`): the ladder cannot go on without one.
+NEEDS_NOW_FLAGS = ("overdue", "awaiting_confirmation", "no_team", "stuck", "exhausted")
+TIER_RANK = case({"high": 0, "medium": 1}, value=CaseRow.tier, else_=2)
+NEEDS_NOW = case((or_(*(FLAG_COLUMNS[flag].is_(True) for flag in NEEDS_NOW_FLAGS)), 0),
+                 else_=1)
+_NO_DEADLINE = case((CaseRow.deadline_at.is_(None), 1), else_=0)
+# The duty room's order: by tier; within a tier what needs an officer now; then the nearest
+# pending deadline (a missed confirmation's is nearest of all); then the oldest.
+URGENCY_ORDER = (TIER_RANK, NEEDS_NOW, _NO_DEADLINE, CaseRow.deadline_at, CaseRow.opened_at,
+                 CaseRow.id)
 
 
 def readable_case(session: Session, user: Principal, case_id: str) -> CaseRow | None:
@@ -46,6 +61,8 @@ def list_cases(session: Session, user: Principal, query: CaseFilter
         conditions.append(CaseRow.tier == query.tier)
     if query.flag:
         conditions.append(FLAG_COLUMNS[query.flag].is_(True))
+    if query.sort == "urgency":
+        return _urgency_page(session, conditions, query)
     if query.cursor:
         opened_at, case_id = decode_cursor(query.cursor)
         conditions.append(or_(CaseRow.opened_at < opened_at,
@@ -57,6 +74,72 @@ def list_cases(session: Session, user: Principal, query: CaseFilter
         return rows, None
     rows = rows[:query.limit]
     return rows, encode_cursor(rows[-1].opened_at, rows[-1].id)
+
+
+def _urgency_page(session: Session, conditions: list[ColumnElement[bool]], query: CaseFilter
+                  ) -> tuple[list[CaseRow], str | None]:
+    if query.cursor:
+        conditions.append(_after_in_urgency(_decode_urgency_cursor(query.cursor)))
+    selected = select(CaseRow, TIER_RANK.label("tier_rank"), NEEDS_NOW.label("needs_now"))
+    found = list(session.execute(selected.where(*conditions).order_by(*URGENCY_ORDER)
+                                 .limit(query.limit + 1)))
+    rows = [row for row, _, _ in found]
+    if len(rows) <= query.limit:
+        return rows, None
+    last, tier_rank, needs_now = found[query.limit - 1]
+    key = [tier_rank, needs_now, _time_text(last.deadline_at), last.opened_at.isoformat(),
+           last.id]
+    return rows[:query.limit], _encode(["urgency", *key])
+
+
+def _after_in_urgency(key: list[Any]) -> ColumnElement[bool]:
+    """Rows strictly after `key` in URGENCY_ORDER (null deadlines last)."""
+    tier_rank, needs_now, deadline, opened_at, case_id = key
+    parts: list[tuple[ColumnElement[Any], Any]] = [(TIER_RANK, tier_rank), (NEEDS_NOW, needs_now),
+                                                   (_NO_DEADLINE, 0 if deadline else 1)]
+    if deadline is not None:
+        parts.append((CaseRow.deadline_at, deadline))
+    parts += [(CaseRow.opened_at, opened_at), (CaseRow.id, case_id)]
+    return _lexically_after(parts)
+
+
+def _lexically_after(parts: list[tuple[ColumnElement[Any], Any]]) -> ColumnElement[bool]:
+    (column, value), rest = parts[0], parts[1:]
+    if not rest:
+        return column > value
+    return or_(column > value, and_(column == value, _lexically_after(rest)))
+
+
+def _time_text(when: datetime | None) -> str | None:
+    return when.isoformat() if when is not None else None
+
+
+def _decode_urgency_cursor(cursor: str) -> list[Any]:
+    data = _decode(cursor)
+    try:
+        marker, tier_rank, needs_now, deadline, opened_at, case_id = data
+        if (marker != "urgency" or not isinstance(case_id, str)
+                or tier_rank not in (0, 1, 2) or needs_now not in (0, 1)):
+            raise ValueError(cursor)
+        when = datetime.fromisoformat(opened_at)
+        due = datetime.fromisoformat(deadline) if deadline is not None else None
+        if when.tzinfo is None or (due is not None and due.tzinfo is None):
+            raise ValueError(cursor)
+    except (ValueError, TypeError):
+        raise invalid("not a cursor this API gave out for sort=urgency", "cursor") from None
+    return [tier_rank, needs_now, due, when, case_id]
+
+
+def _encode(data: list[Any]) -> str:
+    raw = json.dumps(data, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> Any:
+    try:
+        return json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+    except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
+        raise invalid("not a cursor this API gave out", "cursor") from None
 
 
 def encode_cursor(opened_at: datetime, case_id: str) -> str:
@@ -108,10 +191,11 @@ def timeline(session: Session, user: Principal, case_id: str) -> list[TimelineEn
 
 
 def _result_on_a_duty_page() -> ColumnElement[bool]:
-    # An officer's answer to a page is noted as "duty_page <delivery id>: <result>": the
-    # domain writes a result's channel first.
+    # An officer's answer to a page is noted as "值班呼叫 <delivery id>：<result>": the
+    # domain writes a result's channel word first ("duty_page <id>: …" before that word).
     return and_(TimelineEntry.type == "result",
-                TimelineEntry.detail.startswith("duty_page ", autoescape=True))
+                or_(*(TimelineEntry.detail.startswith(f"{prefix} ", autoescape=True)
+                      for prefix in (CHANNELS["duty_page"], "duty_page"))))
 
 
 def signals(session: Session, signal_ids: Sequence[str]) -> list[SignalRow]:

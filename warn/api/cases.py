@@ -40,11 +40,15 @@ def list_cases(ctx: Ctx, user: CaseReader,
                tier: Literal["low", "medium", "high"] | None = None,
                flag: Flag | None = None,
                limit: Annotated[int, Query(ge=1, le=500)] = 50,
-               cursor: Annotated[str | None, Query(max_length=512)] = None) -> dict[str, Any]:
-    """Cases in the caller's scope, newest first; pass `next` back as `cursor` for more."""
-    query = reads.CaseFilter(state=state, tier=tier, flag=flag, limit=limit, cursor=cursor)
+               cursor: Annotated[str | None, Query(max_length=512)] = None,
+               sort: Literal["newest", "urgency"] = "newest") -> dict[str, Any]:
+    """Cases in the caller's scope, newest first, or with `sort=urgency` in the order a duty
+    room works in: by tier; within a tier those that need an officer now; then the nearest
+    pending deadline; then the oldest. Pass `next` back as `cursor` for more."""
+    query = reads.CaseFilter(state=state, tier=tier, flag=flag, limit=limit, cursor=cursor,
+                             sort=sort)
     with audited(ctx, user, "list_cases", "cases", kind="read", state=state, tier=tier,
-                 flag=flag, cursor=cursor) as noted:
+                 flag=flag, cursor=cursor, sort=sort) as noted:
         with ctx.reads() as session:
             rows, following = reads.list_cases(session, user, query)
             items = [for_reader(user, case_summary(row), row.msisdn) for row in rows]
@@ -87,8 +91,8 @@ def confirm(case_id: str, body: ConfirmBody, ctx: Ctx,
             user: Annotated[Principal, Depends(acting_officer("confirm"))],
             outbox: Outbox) -> dict[str, Any]:
     """Dispatch a stage that awaits an officer's confirmation (409 if none does)."""
-    return _act(ctx, outbox, user, case_id, "confirm", body.model_dump(),
-                lambda: actions.confirm(ctx, case_id, body.stage, user.name))
+    return _act(ctx, outbox, user, case_id, "confirm", body.model_dump(exclude_none=True),
+                lambda: actions.confirm(ctx, case_id, body.stage, user.name, body.team))
 
 
 @router.post("/{case_id}/decline", responses={200: {"model": CaseOut}, **_ACT_ERRORS})

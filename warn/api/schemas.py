@@ -24,6 +24,9 @@ class Body(BaseModel):
 
 class ConfirmBody(Body):
     stage: int = Field(ge=0, description="index of the stage that awaits confirmation")
+    team: str | None = Field(None, min_length=1, max_length=64,
+                             description="the mobile team to send, of any district; "
+                                         "busy or unknown: 409")
 
 
 class DeclineBody(Body):

@@ -16,12 +16,15 @@ CHANNEL_NAMES: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class OutboundMessage:
-    """One message to one recipient; `delivery_id` doubles as the gateway's idempotency key."""
+    """One message to one recipient; `delivery_id` doubles as the gateway's idempotency key.
+    A grouped duty page is one message carrying several deliveries: `carries` names them,
+    and `delivery_id` is then the id of the grouped message itself."""
 
     delivery_id: str
     channel: str
     recipient: str
     body: str
+    carries: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

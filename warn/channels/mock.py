@@ -97,13 +97,15 @@ class MockGateway:
         self._log_offset += len(complete)
 
     def _append(self, log: BinaryIO, message: OutboundMessage) -> None:
-        record = {
+        record: dict[str, object] = {
             "at": datetime.now(UTC).isoformat(timespec="milliseconds"),
             "channel": self.name,
             "delivery_id": message.delivery_id,
             "recipient": message.recipient,
             "body": message.body,
         }
+        if message.carries:
+            record["delivery_ids"] = list(message.carries)
         line = json.dumps(record, ensure_ascii=False).encode() + b"\n"
         # A partial last line can only be a writer that died mid-write: end it, keep ours whole.
         if log.tell() != self._log_offset:

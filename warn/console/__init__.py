@@ -10,11 +10,17 @@ from fastapi.staticfiles import StaticFiles
 
 from warn.console import (
     pages_audit,
+    pages_callbacks,
     pages_case,
     pages_dashboard,
     pages_field,
     pages_login,
+    pages_notes,
+    pages_paging,
     pages_queue,
+    pages_roster,
+    pages_search,
+    pages_shift,
 )
 from warn.console.web import LoginRequired, PageError, on_login_required, on_page_error
 from warn.render import resolve_templates_dir
@@ -24,6 +30,10 @@ def install_console(app: FastAPI) -> None:
     """Mount the console's pages and static files on the API's app."""
     for module in (pages_login, pages_queue, pages_case, pages_field, pages_dashboard,
                    pages_audit):
+        app.include_router(module.router)
+    for module in (pages_callbacks, pages_search, pages_notes, pages_shift):
+        app.include_router(module.router)
+    for module in (pages_paging, pages_roster):
         app.include_router(module.router)
     static = resolve_templates_dir() / "console" / "static"
     app.mount("/static", StaticFiles(directory=static, check_dir=False), name="console-static")

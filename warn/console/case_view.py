@@ -10,8 +10,9 @@ from warn.access import reads
 from warn.access.principal import Principal
 from warn.access.scope import ACTORS
 from warn.access.shaping import for_reader
-from warn.console.digest import digest, stage_words
+from warn.console.digest import digest, district_names, stage_words
 from warn.console.formats import signal_facts
+from warn.console.team_choice import team_choices, team_stage_ahead
 from warn.domain.case import (
     CHANNEL_RESULTS,
     DECISIVE_CHANNELS,
@@ -30,8 +31,9 @@ def case_view(session: Session, user: Principal, row: CaseRow) -> View:
     signals = reads.signals(session, case.signal_ids)
     school = session.get(School, case.subject.school) if case.subject.school else None
     schools = {school.id: school.name} if school else {}
+    districts = district_names(session, {case.district} if case.district else set())
     view = {
-        "head": digest(case, signals[-1] if signals else None, schools),
+        "head": digest(case, signals[-1] if signals else None, schools, districts),
         "signals": [{"id": s.feed_id, "feed": s.feed, "kind": s.kind, "observed_at": s.observed_at,
                      "received_at": s.received_at,
                      "facts": signal_facts(dict((s.payload or {}).get("attributes") or {}))}
@@ -42,7 +44,7 @@ def case_view(session: Session, user: Principal, row: CaseRow) -> View:
         "timeline": [{"at": t.at, "type": labels.label(labels.TIMELINE, t.type),
                       "raw_type": t.type, "actor": t.actor, "detail": t.detail}
                      for t in reads.timeline(session, user, row.id)],
-        "actions": actions_view(case) if user.role in ACTORS else None,
+        "actions": actions_view(session, case) if user.role in ACTORS else None,
         "version": row.version,
     }
     return for_reader(user, view, case.subject.msisdn)
@@ -73,14 +75,21 @@ def delivery_view(user: Principal, row: Delivery, results: list[DeliveryResult])
             "options": [(result, labels.label(labels.RESULTS, result)) for result in options]}
 
 
-def actions_view(case: Case) -> View | None:
-    """What an officer can do now; None once the case is resolved."""
+def actions_view(session: Session, case: Case) -> View | None:
+    """What an officer can do now; None once the case is resolved. Where a team can go —
+    the stage awaiting confirmation sends one, or a team stage is still to come — the
+    team the ladder would send, and the others an officer may pick instead."""
     if case.state == "resolved":
         return None
     stage = case.current_stage()
     awaiting = stage if stage is not None and stage.state == "awaiting_confirmation" else None
+    team_ahead = team_stage_ahead(case)
     return {
         "awaiting": stage_view(case, awaiting) if awaiting else None,
+        "awaiting_team": awaiting is not None and "mobile_team" in awaiting.spec.send,
+        "teams": team_choices(session, case) if team_ahead else None,
+        "team_now": team_ahead and not (awaiting is not None
+                                        and "mobile_team" in awaiting.spec.send),
         "can_escalate": stage is not None and stage.state in ("pending",
                                                               "awaiting_confirmation", "active"),
         "outcomes": [(o, labels.label(labels.OUTCOMES, o)) for o in OFFICER_OUTCOMES],

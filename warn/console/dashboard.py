@@ -6,16 +6,20 @@ stop, and open cases have no result yet. Cases count on the Beijing day they wer
 """
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from markupsafe import Markup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from warn import vocabulary as labels
 from warn.access.principal import Principal
-from warn.console import charts, stats
+from warn.console import charts, reporting, stats
 from warn.console.formats import percent, span
+from warn.render import yuan
 from warn.service.context import Context
+from warn.store.models import School
 
 TIER_COLORS = {"high": "#c4231c", "medium": "#d98200", "low": "#8a97a8"}
 OUTCOME_COLORS = {"dissuaded": "#237a35", "warned": "#5c8fd6", "victimized": "#8b1a14",
@@ -34,15 +38,63 @@ def dashboard(ctx: Context, user: Principal) -> dict[str, Any]:
         cases = stats.case_counts(session, user, span_.since)
         sends = stats.delivery_counts(session, user, span_.since)
         times = stats.timings(session, user, span_.since)
+        days = reporting.money_by_day(session, user, span_.since, stats.local_day)
+        groups = {by: _named(session, by, reporting.breakdown(session, user, by, span_.since))
+                  for by in labels.BREAKDOWNS}
     today = span_.today
-    periods = {"today": lambda day: day == today, "month": lambda day: True}
+    periods: dict[str, Callable[[str], bool]] = {"today": lambda day: day == today,
+                                                 "month": lambda day: True}
+    figures = {name: _figures(cases, sends, times, keep) for name, keep in periods.items()}
+    for name, keep in periods.items():
+        figures[name].update(money_figures(
+            reporting.total(t for day, t in days.items() if keep(day))))
     return {
-        "figures": {name: _figures(cases, sends, times, keep)
-                    for name, keep in periods.items()},
+        "figures": figures,
         "charts": _charts(span_, cases, sends, times, periods),
+        "breakdowns": {by: [(name, tally_row(t)) for name, t in rows]
+                       for by, rows in groups.items()},
+        "days": [(day, days.get(day, reporting.Tally())) for day in span_.days],
+        "tallies": {name: reporting.total(t for day, t in days.items() if keep(day))
+                    for name, keep in periods.items()},
+        "raw_breakdowns": groups,
         "sampled": len(times) >= stats.SAMPLE_LIMIT, "sample_limit": stats.SAMPLE_LIMIT,
         "generated": ctx.now(),
     }
+
+
+def money_figures(tally: reporting.Tally) -> dict[str, str]:
+    return {"at_risk": yuan(tally.at_risk), "saved": yuan(tally.saved),
+            "lost": yuan(tally.lost)}
+
+
+def tally_row(tally: reporting.Tally) -> dict[str, str | int]:
+    """A breakdown's row as the page shows it."""
+    return {"cases": tally.cases, "high": tally.high, "dissuaded": tally.dissuaded,
+            "victimized": tally.victimized, "open": tally.open, "rate": percent(tally.rate),
+            **money_figures(tally)}
+
+
+def _named(session: Session, by: str, rows: list[tuple[str | None, reporting.Tally]]
+           ) -> list[tuple[str, reporting.Tally]]:
+    """Each group under the name a person knows it by: a school's registered name, a fraud
+    type's word (an unknown one as the feed sent it), a team's id."""
+    schools: dict[str, str] = {}
+    if by == "school":
+        ids = [key for key, _ in rows if key]
+        schools = dict(session.execute(select(School.id, School.name)
+                                       .where(School.id.in_(ids))).all())
+    named = []
+    for key, tally in rows:
+        if key is None:
+            name = labels.BREAKDOWN_NONE[by]
+        elif by == "school":
+            name = schools.get(key, key)
+        elif by == "fraud":
+            name = labels.report_fraud_label(key)
+        else:
+            name = key
+        named.append((name, tally))
+    return named
 
 
 def rate(outcomes: Counter[str]) -> float | None:

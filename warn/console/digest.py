@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from warn import vocabulary as labels
 from warn.console.formats import iso, signal_facts
 from warn.domain.case import Case, Stage, case_from_dict, flags
-from warn.store.models import CaseRow, School, SignalRow
+from warn.service.desk import owners_of
+from warn.store.models import CaseRow, District, School, SignalRow
 from warn.vocabulary import kind_label
 
 Digest = dict[str, Any]
@@ -55,14 +56,19 @@ def digests(session: Session, keys: Iterable[tuple[str, int]]) -> dict[str, Dige
         cases = [case_from_dict(row.aggregate) for row in rows]
         latest = _latest_signals(session, cases)
         schools = _school_names(session, {c.subject.school for c in cases if c.subject.school})
+        districts = district_names(session, {c.district for c in cases if c.district})
+        # Taking, releasing or handing a case on bumps its version: cached with the rest.
+        owners = owners_of(session, [row.id for row in rows])
         for row, case in zip(rows, cases, strict=True):
-            made = digest(case, latest.get(case.id), schools)
+            made = digest(case, latest.get(case.id), schools, districts)
+            made["owner"] = owners.get(row.id)
             _cache.put((row.id, row.version), made)
             found[row.id] = made
     return found
 
 
-def digest(case: Case, latest: SignalRow | None, schools: dict[str, str]) -> Digest:
+def digest(case: Case, latest: SignalRow | None, schools: dict[str, str],
+           districts: dict[str, str] | None = None) -> Digest:
     subject = case.subject
     attributes = dict((latest.payload or {}).get("attributes") or {}) if latest else {}
     stage = case.current_stage()
@@ -71,7 +77,9 @@ def digest(case: Case, latest: SignalRow | None, schools: dict[str, str]) -> Dig
         "outcome": case.outcome, "flags": flags(case), "msisdn": subject.msisdn,
         "name": subject.name, "school": schools.get(subject.school or "", subject.school),
         "student_no": subject.student_no, "location": subject.location,
-        "district": subject.district,
+        # The registered name (万州区), never the id a feed sent; an unregistered district
+        # is shown as sent, the case being flagged unknown_district.
+        "district": (districts or {}).get(case.district or "", subject.district),
         "kinds": [kind_label(kind) for kind in case.kind_scores],
         "latest_kind": latest.kind if latest else None,
         "latest_at": iso(latest.observed_at) if latest else "",
@@ -88,14 +96,12 @@ def stage_words(case: Case, stage: Stage | None) -> dict[str, Any] | None:
     return {"index": stage.index, "step": stage.position + 1, "steps": len(ladder),
             "channels": [labels.label(labels.CHANNELS, c) for c in stage.spec.send],
             "state": stage.state, "state_label": _state_words(case, stage),
-            "waiting_team": stage.waiting_team}
+            "waiting_team": stage.waiting_team, "waiting_tried": stage.waiting_tried}
 
 
 def _state_words(case: Case, stage: Stage) -> str:
-    if case.state == "open" and stage.index == case.current and case.ladder == "ended":
-        return "已预警，无新信号将自动结案"
-    if case.state == "open" and stage.index == case.current and case.ladder == "exhausted":
-        return "阶梯用尽，需人工结案"
+    if case.state == "open" and stage.index == case.current and case.ladder != "running":
+        return labels.LADDER_STANDING[case.ladder]
     return labels.label(labels.STAGE_STATES, stage.state)
 
 
@@ -104,23 +110,25 @@ def deadline_of(case: Case, stage: Stage | None) -> dict[str, Any] | None:
     if case.state == "resolved":
         return None
     if case.ladder == "ended":
-        return _deadline("自动结案", case.last_signal_at + case.policy.case_window)
+        return _deadline("closes", case.last_signal_at + case.policy.case_window)
     if stage is None:
         return None
     if stage.state == "awaiting_confirmation" and stage.confirm_due is not None:
         # Overdue keeps counting: the page shows how long past the deadline it is.
-        return _deadline("确认时限", stage.confirm_due, urgent=True)
+        return _deadline("confirm", stage.confirm_due, urgent=True)
     due = stage.deadline()
     if due is None:
         return None
     if stage.ack_due is not None and due == stage.ack_due:
-        return _deadline("回执时限", due)
+        return _deadline("ack", due)
+    # The last stage's wait ends the ladder (an officer must then close the case); any
+    # other stage's moves the case on by itself.
     last = stage.position + 1 >= len(case.policy.ladders[stage.tier])
-    return _deadline("阶梯用尽" if last else "自动升级", due)
+    return _deadline("last_stage" if last else "next_stage", due)
 
 
-def _deadline(words: str, at: datetime, urgent: bool = False) -> dict[str, Any]:
-    return {"label": words, "at": iso(at), "urgent": urgent}
+def _deadline(what: str, at: datetime, urgent: bool = False) -> dict[str, Any]:
+    return {"label": labels.DEADLINES[what], "what": what, "at": iso(at), "urgent": urgent}
 
 
 def _latest_signals(session: Session, cases: list[Case]) -> dict[str, SignalRow]:
@@ -129,6 +137,13 @@ def _latest_signals(session: Session, cases: list[Case]) -> dict[str, SignalRow]
         return {}
     rows = session.scalars(select(SignalRow).where(SignalRow.id.in_(list(last_ids))))
     return {last_ids[row.id]: row for row in rows}
+
+
+def district_names(session: Session, ids: set[str]) -> dict[str, str]:
+    if not ids:
+        return {}
+    rows = session.execute(select(District.id, District.name).where(District.id.in_(list(ids))))
+    return {district_id: name for district_id, name in rows}
 
 
 def _school_names(session: Session, ids: set[str]) -> dict[str, str]:

@@ -35,12 +35,20 @@ def field_view(ctx: Context, user: ConsoleUser, keys: lists.Keys) -> dict[str, A
         deliveries = lists.field_deliveries(session, user.principal, ids)
         results = reads.results_of(session, [d.id for rows in deliveries.values()
                                                for d in rows])
-        cards = [card(user, found[case_id], deliveries.get(case_id, []), results)
-                 for case_id in ids]
+        cards = sorted((card(user, found[case_id], deliveries.get(case_id, []), results)
+                        for case_id in ids), key=_urgency)
         place = _place_name(session, user)
     waiting = sum(1 for c in cards if c["open"] and not c["acknowledged"])
     return {"cards": cards, "sig": lists.signature(keys), "place": place,
             "counts": {"open": sum(1 for c in cards if c["open"]), "waiting": waiting}}
+
+
+def _urgency(made: Card) -> int:
+    """Waiting for 已收到 first (its countdown runs), then the other open ones, then the
+    closed; sorted() keeps the newest first within each."""
+    if made["open"]:
+        return 1 if made["acknowledged"] else 0
+    return 2
 
 
 def card(user: ConsoleUser, head: dict[str, Any], rows: list[Delivery],

@@ -1,5 +1,6 @@
 """How the console writes times, durations, numbers and a signal's facts (Beijing time)."""
 
+import json
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
@@ -91,5 +92,47 @@ def signal_facts(attributes: Mapping[str, object]) -> list[str]:
     return facts
 
 
-FILTERS = {"clock": clock, "when": when, "stamp": stamp, "iso": iso, "phone": phone, "span": span,
+def audit_target(target: str) -> str:
+    """`预警队列`, `学校 sanxia-med`: what an audit entry was about, ids as written."""
+    kind, colon, rest = target.partition(":")
+    if colon and kind in names.AUDIT_TARGET_KINDS:
+        return f"{names.AUDIT_TARGET_KINDS[kind]} {rest}"
+    return names.label(names.AUDIT_TARGETS, target)
+
+
+def audit_detail(detail: str) -> str:
+    """An audit entry's detail (JSON) as the admin reads it: `岗位：值班民警；反馈：挂断`.
+    Ids, names and typed text are shown as written; a detail that is not JSON, as it is."""
+    try:
+        data = json.loads(detail) if detail else {}
+    except ValueError:
+        return detail
+    if not isinstance(data, dict):
+        return detail
+    return "；".join(f"{names.label(names.AUDIT_FIELDS, key)}：{_audit_value(key, value)}"
+                    for key, value in data.items()) or names.AUDIT_EMPTY
+
+
+_AUDIT_VALUE_WORDS: dict[str, Mapping[str, str]] = {
+    "role": names.ROLES, "via": names.AUDIT_VIAS, "result": names.RESULTS,
+    "outcome": names.OUTCOMES, "tier": names.TIERS, "state": names.CASE_STATES,
+}
+
+
+def _audit_value(key: str, value: object) -> str:
+    if value is None or value == "" or value == []:
+        return names.AUDIT_EMPTY
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_audit_value(key, item) for item in value)
+    if isinstance(value, dict):
+        return "，".join(f"{names.label(names.AUDIT_FIELDS, k)} {_audit_value(k, v)}"
+                        for k, v in value.items())
+    text = str(value)
+    return names.label(_AUDIT_VALUE_WORDS[key], text) if key in _AUDIT_VALUE_WORDS else text
+
+
+FILTERS = {"audit_detail": audit_detail, "audit_target": audit_target, "clock": clock,
+           "when": when, "stamp": stamp, "iso": iso, "phone": phone, "span": span,
            "percent": percent, "kind": names.kind_label, "fraud": names.fraud_label}

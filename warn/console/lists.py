@@ -3,37 +3,110 @@
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, case, or_, select
+from sqlalchemy import ColumnElement, and_, case, exists, func, or_, select
 from sqlalchemy.orm import Session
 
 from warn.access.principal import Principal
+from warn.access.reads import NEEDS_NOW, URGENCY_ORDER
 from warn.access.scope import case_scope
-from warn.store.models import CaseRow, Delivery
+from warn.store.models import CaseRow, Delivery, DeliveryResult, SignalRow
 
 Keys = list[tuple[str, int]]
 QUEUE_LIMIT = 300
 RECENT_LIMIT = 12
 
 
-def _urgency() -> list[ColumnElement[int]]:
-    """Overdue confirmations, then other confirmations; then tier; then cases that need a
-    person (no team free, ladder exhausted, stuck) before those the ladder still runs by
-    itself."""
-    asking = case((CaseRow.flag_overdue.is_(True), 0), (CaseRow.flag_awaiting.is_(True), 1),
-                  else_=2)
-    tier = case({"high": 0, "medium": 1}, value=CaseRow.tier, else_=2)
-    needs_person = case((or_(CaseRow.flag_no_team.is_(True), CaseRow.flag_exhausted.is_(True),
-                             CaseRow.flag_stuck.is_(True)), 0), else_=1)
-    return [asking, tier, needs_person]
+@dataclass(frozen=True)
+class QueueFilter:
+    """What an officer narrows the queue to: a tier, a signal kind, a school, or only what
+    needs them (the 待我处理 lane)."""
+
+    tier: str | None = None
+    kind: str | None = None
+    school: str | None = None
+    needs_me: bool = False
+
+    def conditions(self) -> list[ColumnElement[bool]]:
+        found: list[ColumnElement[bool]] = []
+        if self.tier:
+            found.append(CaseRow.tier == self.tier)
+        if self.school:
+            found.append(CaseRow.school == self.school)
+        if self.needs_me:
+            found.append(NEEDS_NOW == 0)
+        if self.kind:
+            found.append(exists().where(SignalRow.case_id == CaseRow.id,
+                                        SignalRow.kind == self.kind))
+        return found
+
+
+# The queue's lanes, in the order the page shows them — CONTRACT §3 `sort=urgency` cut into
+# the work it stands for: every high case (someone may be on the line with a fraudster now;
+# those that need an officer first), then what only an officer can move in the other tiers
+# (confirm, a team when none is free, a stuck or exhausted case), the callbacks nobody has
+# tried yet, and what only needs watching.
+LANES = ("high", "needs_me", "callback", "waiting")
+LANE_PREVIEW = 8  # rows a lane shows until the officer opens it whole
+
+
+def _untried_callback() -> ColumnElement[bool]:
+    tried = exists().where(DeliveryResult.delivery_id == Delivery.id)
+    return exists().where(Delivery.case_id == CaseRow.id,
+                          Delivery.channel == "callback_96110",
+                          Delivery.state.in_(("queued", "sent")), ~tried)
+
+
+def _lane_conditions() -> dict[str, ColumnElement[bool]]:
+    high = CaseRow.tier == "high"
+    return {"high": high,
+            "needs_me": and_(~high, NEEDS_NOW == 0),
+            "callback": and_(~high, NEEDS_NOW == 1, _untried_callback()),
+            "waiting": and_(~high, NEEDS_NOW == 1, ~_untried_callback())}
+
+
+_LANE_OF = case((CaseRow.tier == "high", "high"), (NEEDS_NOW == 0, "needs_me"),
+                (_untried_callback(), "callback"), else_="waiting")
+
+
+def queue_lanes(session: Session, user: Principal, wanted: QueueFilter,
+                open_lane: str | None = None
+                ) -> tuple[dict[str, tuple[Keys, int]], dict[str, int]]:
+    """Each lane: its first cases in the duty room's order (CONTRACT §3 `sort=urgency`) and
+    how many it holds — `open_lane` shows up to QUEUE_LIMIT, the others LANE_PREVIEW (all
+    of them up to QUEUE_LIMIT when only what needs the officer is asked for); and how many
+    cases every lane holds."""
+    base = [CaseRow.state == "open", case_scope(user), *wanted.conditions()]
+    totals = lane_totals(session, base)
+    conditions = _lane_conditions()
+    lanes: dict[str, tuple[Keys, int]] = {}
+    for lane in LANES:
+        total = totals.get(lane, 0)
+        if not total:
+            lanes[lane] = ([], 0)
+            continue
+        limit = QUEUE_LIMIT if lane == open_lane or wanted.needs_me else LANE_PREVIEW
+        keys = session.execute(select(CaseRow.id, CaseRow.version)
+                               .where(*base, conditions[lane])
+                               .order_by(*URGENCY_ORDER).limit(limit))
+        lanes[lane] = ([(row.id, row.version) for row in keys], total)
+    return lanes, totals
+
+
+def lane_totals(session: Session, where: Sequence[ColumnElement[bool]]) -> dict[str, int]:
+    """How many of the cases `where` selects stand in each lane."""
+    found = {lane: count for lane, count in session.execute(
+        select(_LANE_OF, func.count()).where(*where).group_by(_LANE_OF))}
+    return {lane: found.get(lane, 0) for lane in LANES}
 
 
 def queue_keys(session: Session, user: Principal, limit: int = QUEUE_LIMIT) -> Keys:
-    """Open cases, most urgent first; the oldest first among equals (it has waited longest)."""
+    """Open cases in the duty room's order (CONTRACT §3 `sort=urgency`)."""
     query = (select(CaseRow.id, CaseRow.version)
              .where(CaseRow.state == "open", case_scope(user))
-             .order_by(*_urgency(), CaseRow.opened_at, CaseRow.id).limit(limit))
+             .order_by(*URGENCY_ORDER).limit(limit))
     return [(row.id, row.version) for row in session.execute(query)]
 
 

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
+from warn import vocabulary as labels
 from warn.access import reads
 from warn.access.audit import audited
 from warn.access.errors import AccessError
@@ -16,9 +17,11 @@ from warn.access.scope import ACTORS, check_may_act
 from warn.console.case_view import case_view
 from warn.console.formats import iso
 from warn.console.lists import signature
+from warn.console.pages_notes import desk_notice, desk_of_case
 from warn.console.sessions import ConsoleUser
 from warn.console.web import HOME, PageError, Poster, Viewer, not_found, redirect, render
 from warn.deps import Ctx, Outbox
+from warn.domain.case import Case
 from warn.domain.events import InvalidResult, Rejected
 from warn.service import actions
 from warn.service.actions import Done
@@ -30,16 +33,17 @@ from warn.work import HandOff
 
 router = APIRouter(include_in_schema=False)
 Text = Annotated[str, Form(max_length=500)]
+TeamId = Annotated[str, Form(max_length=64)]
 
-NOTICES = {
-    "confirmed": "已确认，该级已派发。", "declined": "已否决，阶梯转到下一级。",
-    "escalated": "已手动升级到下一级。", "resolved": "已结案。", "result": "反馈已记录。",
-}
 STALE = {
     "confirm": "这一级已不在等待确认——可能其他值班员刚刚处理过。下面是案件的最新状态。",
     "decline": "这一级已不在等待确认——可能其他值班员刚刚处理过。下面是案件的最新状态。",
     "escalate": "当前没有可以升级的阶段（案件可能已结案或阶梯已用尽）。",
     "outcome": "案件已经结案——可能其他人刚刚记录了结果。下面是案件的最新状态。",
+    "confirm_team": "没有派出：所选的机动队刚刚忙碌或已不存在，或者这一级已被其他值班员处理。"
+                    "请看下面的最新状态后重新选择。",
+    "team_now": "没有派出：所选的机动队刚刚忙碌，或者阶梯中已没有可派的机动队阶段。"
+                "请看下面的最新状态后重新选择。",
 }
 
 
@@ -59,7 +63,9 @@ def show_case(request: Request, ctx: Context, user: ConsoleUser, case_id: str,
         if row is None:
             raise not_found()
         view = case_view(session, user.principal, row)
+        desk_panel = desk_of_case(session, user.principal, case_id)
     return render(request, "case.html", user, status, case=view, notice=notice,
+                  desk=desk_panel,
                   sig=_signature(ctx, case_id, view["version"]), now=iso(ctx.now()))
 
 
@@ -76,8 +82,8 @@ def case_page(request: Request, ctx: Ctx, user: Viewer, case_id: str, msg: str =
     _readable(ctx, user, case_id)
     if user.role not in ACTORS:  # liaisons and teams work from their own pages
         return redirect(f"{HOME[user.role]}#case-{case_id}")
-    words = NOTICES.get(msg) or (f"已反馈：{RESULTS[msg]}" if msg in RESULTS else None)
-    notice = {"kind": "ok", "text": words} if words else None
+    words = labels.NOTICES.get(msg) or (f"已反馈：{RESULTS[msg]}" if msg in RESULTS else None)
+    notice = {"kind": "ok", "text": words} if words else desk_notice(msg)
     return show_case(request, ctx, user, case_id, notice=notice)
 
 
@@ -95,7 +101,8 @@ def case_state(ctx: Ctx, user: Viewer, case_id: str) -> dict[str, Any]:
 
 
 def _act(request: Request, ctx: Context, outbox: HandOff, user: ConsoleUser, case_id: str,
-         action: str, done: str, run: Callable[[], Done], **detail: Any) -> Response:
+         action: str, done: str, run: Callable[[], Done], stale: str | None = None,
+         **detail: Any) -> Response:
     _readable(ctx, user, case_id)
     try:
         check_may_act(user.principal)
@@ -103,21 +110,45 @@ def _act(request: Request, ctx: Context, outbox: HandOff, user: ConsoleUser, cas
         raise PageError(403, "无权处理", "您的岗位不能处理案件。") from None
     try:
         with audited(ctx, user.principal, action, case_id, via="console", **detail):
-            _, work = run()
+            after, work = run()
             outbox(work)
     except (Rejected, InvalidResult) as error:
-        stale = isinstance(error, Rejected)
-        text = STALE[action] if stale else "所选的结果不适用，请重新选择。"
-        return show_case(request, ctx, user, case_id, 409 if stale else 422,
+        is_stale = isinstance(error, Rejected)
+        text = STALE[stale or action] if is_stale else "所选的结果不适用，请重新选择。"
+        return show_case(request, ctx, user, case_id, 409 if is_stale else 422,
                          {"kind": "error", "text": text})
-    return redirect(f"/cases/{case_id}?msg={done}")
+    return redirect(f"/cases/{case_id}?msg={_what_happened(done, after)}")
+
+
+def _what_happened(done: str, case: Case) -> str:
+    """The banner says what really happened: a confirmed team stage may still be waiting
+    for a free team, and a declined or escalated last stage leaves the ladder exhausted."""
+    stage = case.current_stage()
+    if done == "confirmed" and stage is not None and stage.waiting_team:
+        return "confirmed_no_team"
+    if done in ("declined", "escalated") and case.ladder == "exhausted":
+        return f"{done}_last"
+    return done
 
 
 @router.post("/cases/{case_id}/confirm")
 def confirm(request: Request, ctx: Ctx, user: Poster, outbox: Outbox, case_id: str,
-            stage: Annotated[int, Form()]) -> Response:
+            stage: Annotated[int, Form()], team: TeamId = "") -> Response:
+    chosen = team.strip() or None
     return _act(request, ctx, outbox, user, case_id, "confirm", "confirmed",
-                lambda: actions.confirm(ctx, case_id, stage, user.name), stage=stage)
+                lambda: actions.confirm(ctx, case_id, stage, user.name, chosen),
+                stale="confirm_team" if chosen else None, stage=stage,
+                **({"team": chosen} if chosen else {}))
+
+
+@router.post("/cases/{case_id}/team-now")
+def team_now(request: Request, ctx: Ctx, user: Poster, outbox: Outbox, case_id: str,
+             team: TeamId = "", reason: Text = "") -> Response:
+    """Send a mobile team at once: one step, no second confirmation."""
+    chosen, why = team.strip() or None, typed_text(reason)
+    return _act(request, ctx, outbox, user, case_id, "team_now", "team_sent",
+                lambda: actions.send_team_now(ctx, case_id, user.name, chosen, why),
+                reason=why, **({"team": chosen} if chosen else {}))
 
 
 @router.post("/cases/{case_id}/decline")

@@ -10,6 +10,7 @@ from warn.access import reads
 from warn.access.audit import audited
 from warn.access.errors import AccessError
 from warn.access.scope import check_may_report
+from warn.config import duty_phone
 from warn.console import lists
 from warn.console.field_view import field_keys, field_view
 from warn.console.formats import iso
@@ -48,7 +49,8 @@ def _where(user: ConsoleUser) -> str:
 def _page(request: Request, ctx: Context, user: ConsoleUser, msg: str) -> HTMLResponse:
     view = _shown_view(ctx, user, field_keys(ctx, user))
     notice = {"kind": "ok", "text": f"已反馈：{RESULTS[msg]}"} if msg in RESULTS else None
-    return render(request, PAGES[user.role][0], user, notice=notice, now=iso(ctx.now()), **view)
+    return render(request, PAGES[user.role][0], user, notice=notice, now=iso(ctx.now()),
+                  duty_phone=duty_phone(), **view)
 
 
 def _poll(ctx: Context, user: ConsoleUser, have: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ from urllib.parse import quote
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2.sandbox import SandboxedEnvironment
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 
 from warn import vocabulary as labels
@@ -16,6 +17,7 @@ from warn.console import formats
 from warn.console.sessions import COOKIE, ConsoleUser, csrf_matches, session_user
 from warn.deps import Ctx, context_of
 from warn.render import environment
+from warn.service.page_inbox import count_unanswered
 
 HOME = {"officer": "/queue", "admin": "/queue", "liaison": "/school", "team": "/team"}
 
@@ -55,8 +57,21 @@ def render(request: Request, template: str, user: ConsoleUser | None = None,
            status: int = 200, **values: Any) -> HTMLResponse:
     page = templates().get_template(f"console/{template}")
     values.setdefault("notice", None)  # StrictUndefined: every name a page uses must exist
+    values.setdefault("pages_waiting", _pages_waiting(request, user))
     html = page.render(user=user, path=request.url.path, home=HOME, **values)
     return HTMLResponse(html, status_code=status, headers={"Cache-Control": "no-store"})
+
+
+def _pages_waiting(request: Request, user: ConsoleUser | None) -> int:
+    """The signed-in officer's unacknowledged duty pages, for the nav (0 for others, and
+    when the store cannot say: the page itself must still be shown)."""
+    if user is None or user.role not in ("officer", "admin"):
+        return 0
+    try:
+        with context_of(request).reads() as session:
+            return count_unanswered(session, user.name)
+    except SQLAlchemyError:
+        return 0
 
 
 def _wants_json(request: Request) -> bool:

@@ -20,6 +20,7 @@ from warn.domain.decide import decide, mark_stuck
 from warn.domain.events import CloseDispatch, Event, InvalidResult, Missing, Rejected
 from warn.domain.signals import Signal
 from warn.store.models import CaseRow
+from warn.vocabulary import decision_failed
 from warn.work import Work
 
 _LOCKED_COLUMNS = (CaseRow.id, CaseRow.msisdn, CaseRow.aggregate, CaseRow.version,
@@ -81,15 +82,14 @@ class CaseBatch:
         except (Rejected, InvalidResult):
             raise
         except Exception as error:
-            raise DecisionFailed(f"deciding {_name(event)} failed ({_name(error)})") from error
+            raise DecisionFailed(decision_failed("deciding", error, event)) from error
         try:
             row = self.writer.save(row, case if row is not None else None, after, effects,
                                    now, resync_timer=resync_timer)
         except DecisionFailed:
             raise
         except Exception as error:
-            raise DecisionFailed(f"staging the writes of {_name(event)} failed "
-                                 f"({_name(error)})") from error
+            raise DecisionFailed(decision_failed("staging", error, event)) from error
         self.book.record(effects, now)
         self.work.assign_teams |= any(isinstance(e, CloseDispatch) for e in effects)
         return row, after
@@ -113,10 +113,6 @@ class CaseBatch:
         return self.work
 
 
-def _name(value: object) -> str:
-    return type(value).__name__
-
-
 def _refs(session: Session, query: Select[Any]) -> list[CaseRef]:
     return [CaseRef(id=r.id, msisdn=r.msisdn, aggregate=r.aggregate, version=r.version,
                     school_notified_at=r.school_notified_at, school=r.school)
@@ -128,7 +124,7 @@ def parsed_case(row: CaseRef) -> Case:
     try:
         return case_from_dict(row.aggregate)
     except Exception as error:
-        raise DecisionFailed(f"reading the stored case failed ({_name(error)})") from error
+        raise DecisionFailed(decision_failed("reading", error)) from error
 
 
 def lock_case(batch: CaseBatch, case_id: str) -> tuple[CaseRef, Case]:

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from warn.domain.case import Case
 from warn.domain.events import Send
 from warn.domain.signals import signal_from_dict
+from warn.domain.words import stage_called
 from warn.render import MessageContext, centre_name, render_message
 from warn.store.models import District, School, SignalRow
 
@@ -24,8 +25,11 @@ class BodyRenderer:
             base = self._base or self._context()
             self._base = base
             team = send.recipient if send.channel == "mobile_team" else None
+            stages = self._case.stages
+            named = stage_called(stages[send.stage]) if send.stage < len(stages) else None
             return render_message(send.channel, replace(base, page_reason=send.reason,
-                                                        stage_index=send.stage, team=team))
+                                                        stage_index=send.stage, team=team,
+                                                        stage_name=named))
         except Exception:
             if send.reason != "stuck":
                 raise

@@ -16,8 +16,8 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
 from warn.domain.events import CloseDispatch, Effect, Send
-from warn.domain.facts import Facts, TeamPlace
-from warn.store.models import Delivery, Team, User
+from warn.domain.facts import Facts, OnShift, TeamPlace
+from warn.store.models import Delivery, RosterEntry, Team, User
 
 
 class FactBook:
@@ -26,6 +26,7 @@ class FactBook:
         self._session = session
         self._liaisons = liaisons_of(session, {s for s in schools if s})
         self._officers = officers(session)
+        self._roster = roster(session)
         self._teams = {team.id: TeamPlace(team.district, team.capacity)
                        for team in session.scalars(select(Team))}
         self._load = open_dispatches(session, list(self._teams))
@@ -34,7 +35,7 @@ class FactBook:
         self._flashes = last_flashes(session, numbers) if numbers else {}
         self.facts = Facts(liaisons=self._liaisons, officers=self._officers,
                            teams=self._teams, team_load=self._load,
-                           last_flashes=self._flashes)
+                           last_flashes=self._flashes, roster=self._roster)
 
     def know(self, msisdns: Iterable[str] = (), schools: Iterable[str | None] = ()) -> None:
         """Load what a decision about other numbers or schools than the first ones needs."""
@@ -78,6 +79,17 @@ def officers(session: Session) -> dict[str | None, tuple[str, ...]]:
     for district, name in session.execute(query):
         found[district] = (*found.get(district, ()), name)
     return found
+
+
+def roster(session: Session) -> dict[str, OnShift]:
+    """Who is signed on to the duty roster, with the district whose cases they see (an
+    admin sees every district). A disabled user is off shift, whatever the roster says."""
+    query = (select(RosterEntry.user_name, RosterEntry.since, RosterEntry.lead, User.role,
+                    User.district)
+             .join(User, User.name == RosterEntry.user_name)
+             .where(User.disabled.is_(False), User.role.in_(("officer", "admin"))))
+    return {name: OnShift(since, lead, None if role == "admin" else district)
+            for name, since, lead, role, district in session.execute(query)}
 
 
 def open_dispatches(session: Session, team_ids: Sequence[str]) -> dict[str, int]:

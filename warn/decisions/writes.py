@@ -16,9 +16,10 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from warn.decisions.bodies import BodyRenderer
-from warn.domain.case import Case, case_to_dict, flags, next_deadline
+from warn.domain.case import Case, case_to_dict, flags, next_deadline, urgency_deadline
 from warn.domain.events import CancelQueued, CloseDispatch, Effect, Note, Send
 from warn.store.models import CaseRow, Delivery, Team, TimelineEntry, Timer
+from warn.vocabulary import decision_failed
 
 CASES = CaseRow.__table__
 DELIVERIES = Delivery.__table__
@@ -29,7 +30,7 @@ TIMERS = Timer.__table__
 _CHANGING = ("state", "outcome", "tier", "score", "flag_awaiting", "flag_overdue",
              "flag_no_team", "flag_exhausted", "flag_stuck", "flag_unknown_school",
              "flag_unknown_district", "updated_at", "last_signal_at",
-             "resolved_at", "school_notified_at", "aggregate", "version")
+             "resolved_at", "school_notified_at", "deadline_at", "aggregate", "version")
 _UPDATE_CASE = (update(CASES).where(CASES.c.id == bindparam("b_id"))
                 .values({name: bindparam(f"b_{name}") for name in _CHANGING}))
 
@@ -186,6 +187,7 @@ def _case_values(row: CaseRef, case: Case, now: datetime) -> tuple[CaseRef, dict
         "flag_unknown_district": "unknown_district" in current,
         "updated_at": now, "last_signal_at": case.last_signal_at,
         "resolved_at": case.resolved_at, "school_notified_at": notified,
+        "deadline_at": urgency_deadline(case),
         "aggregate": after.aggregate, "version": after.version}
     return after, values
 
@@ -211,8 +213,8 @@ class _Staged:
             try:
                 body = self.renderer.body(effect)
             except Exception as error:
-                raise DecisionFailed(f"rendering the {effect.channel} message failed "
-                                     f"({type(error).__name__})") from error
+                raise DecisionFailed(decision_failed("rendering", error,
+                                                     channel=effect.channel)) from error
             self.deliveries.append(_delivery_values(case, effect, body, self.now))
         elif isinstance(effect, Note):
             self.timeline.append({"case_id": case.id, "at": effect.at, "type": effect.type,
@@ -228,7 +230,8 @@ def _delivery_values(case: Case, send: Send, body: str, now: datetime) -> dict[s
             "channel": send.channel, "recipient": send.recipient, "body": body,
             "state": "queued", "attempts": 0, "rounds": 0, "created_at": now,
             "sent_at": None, "lease_until": None, "last_error": None,
-            "dispatch_open": send.channel == "mobile_team"}
+            "dispatch_open": send.channel == "mobile_team",
+            "page_reason": send.reason if send.channel == "duty_page" else None}
 
 
 class DecisionFailed(Exception):

@@ -43,6 +43,8 @@ class Stage:
     ack_due: datetime | None = None
     overdue: bool = False
     waiting_team: bool = False
+    # held until a channel of an earlier stage has been tried (StageSpec.after_tried)
+    waiting_tried: bool = False
 
     def deadline(self) -> datetime | None:
         """The earliest deadline still pending for this stage."""
@@ -153,6 +155,16 @@ def next_deadline(case: Case) -> datetime | None:
         candidates.append(case.last_signal_at + case.policy.case_window)
     due = [c for c in candidates if c is not None]
     return min(due) if due else None
+
+
+def urgency_deadline(case: Case) -> datetime | None:
+    """The deadline by which a duty room orders its work (CONTRACT §3 `sort=urgency`): the
+    next deadline, and for a confirmation the time it was due even once it is overdue — a
+    missed deadline is the nearest of all."""
+    stage = case.current_stage()
+    if case.state == "open" and stage is not None and stage.state == "awaiting_confirmation":
+        return stage.confirm_due
+    return next_deadline(case)
 
 
 def copy_case(case: Case) -> Case:

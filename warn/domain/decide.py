@@ -32,6 +32,7 @@ from warn.domain.events import (
     Rejected,
     ResultReported,
     SendFailed,
+    SendTeamNow,
     SignalArrived,
     TeamFreed,
     Tick,
@@ -40,6 +41,15 @@ from warn.domain.facts import Facts
 from warn.domain.policy import TIERS, Policy
 from warn.domain.risk import case_score
 from warn.domain.signals import Signal
+from warn.domain.words import (
+    CASE_CONDITIONS,
+    CHANNELS,
+    KINDS,
+    RESULTS,
+    stage_called,
+    word,
+)
+from warn.domain.words import TIERS as TIER_WORDS
 
 
 def open_case(case_id: str, signal: Signal, policy: Policy, now: datetime) -> Case:
@@ -84,7 +94,7 @@ def mark_stuck(case: Case, what_failed: str, now: datetime, facts: Facts,
         _raise_score(run.case, signal.kind, score)
     paged = run.case.stuck is not None  # already stuck: its officers know
     run.case.stuck = what_failed
-    run.note("stuck", f"{what_failed}; the ladder waits for an officer")
+    run.note("stuck", f"{what_failed}；阶梯已暂停，等待值班民警处置")
     if not paged:
         run.page_officers(run.case.current if run.case.current is not None else 0, "stuck")
     return run.case, run.effects
@@ -106,8 +116,8 @@ def _while_stuck(run: ladder.Run, event: Event) -> None:
     elif isinstance(event, SignalArrived):
         run.case.signal_ids.append(event.signal.id)
         run.case.last_signal_at = run.now
-        run.note("signal", f"{event.signal.kind} {event.signal.id} kept with the stuck case",
-                 "feed")
+        run.note("signal", f"{word(KINDS, event.signal.kind)} {event.signal.id}："
+                 "案件自动处理失败中，信号已记入本案", "feed")
     else:
         _record_only(run, event, "stuck", "the case is stuck: record an outcome to resolve it")
 
@@ -123,7 +133,7 @@ _CATCH_UP_FIRST = (SignalArrived, ResultReported, SendFailed)
 
 def _after_resolution(run: ladder.Run, event: Event) -> None:
     """A resolved case is never reopened: results are still recorded, nothing else moves."""
-    _record_only(run, event, "already resolved", "the case is already resolved")
+    _record_only(run, event, "resolved", "the case is already resolved")
 
 
 def _record_only(run: ladder.Run, event: Event, state: str, refusal: str) -> None:
@@ -132,8 +142,8 @@ def _record_only(run: ladder.Run, event: Event, state: str, refusal: str) -> Non
     if isinstance(event, ResultReported):
         delivery = _delivery_for_result(run.case, event)
         delivery.results.append(event.result)
-        run.note("result", f"{delivery.channel} {delivery.id}: {event.result} (case "
-                 f"{state}){_note_suffix(event.note)}", event.actor)
+        run.note("result", f"{_result_words(delivery, event.result)}"
+                 f"（{word(CASE_CONDITIONS, state)}）{_note_suffix(event.note)}", event.actor)
     elif isinstance(event, SendFailed):
         _mark_failed(run, event)
     elif not isinstance(event, Tick | TeamFreed):
@@ -148,15 +158,16 @@ def _on_signal(run: ladder.Run, event: SignalArrived) -> None:
     kind = event.signal.kind
     case.kind_scores[kind] = max(event.score, case.kind_scores.get(kind, 0))
     score, tier = case_score(case.kind_scores.items(), case.policy)
-    run.note("signal", f"{event.signal.kind} {event.signal.shown_id} scored {event.score}; "
-             f"case score {score} ({tier})", "feed")
+    run.note("signal", f"{word(KINDS, kind)} {event.signal.shown_id}：{event.score}分；"
+             f"案件{score}分，{word(TIER_WORDS, tier)}风险", "feed")
     old_tier, case.score = case.tier, score
     if first:
         case.tier = tier
         ladder.start(run, tier, after_upgrade=False)
     elif TIERS.index(tier) > TIERS.index(old_tier):
         case.tier = tier
-        run.note("tier_upgrade", f"{old_tier} -> {tier}", "system")
+        run.note("tier_upgrade", f"{word(TIER_WORDS, old_tier)}风险升为"
+                 f"{word(TIER_WORDS, tier)}风险", "system")
         ladder.cancel_open_stages(run)
         ladder.start(run, tier, after_upgrade=True)
 
@@ -172,8 +183,8 @@ def _mark_failed(run: ladder.Run, event: SendFailed) -> Delivery | None:
     if delivery is None or delivery.send_failed:
         return None
     delivery.send_failed = True
-    run.note("delivery_failed", f"{delivery.channel} to {delivery.recipient} could not be "
-             f"sent: {event.reason}", "system")
+    run.note("delivery_failed", f"{word(CHANNELS, delivery.channel)}发给 {delivery.recipient} "
+             f"未能发出" + (f"：{event.reason}" if event.reason else ""), "system")
     if delivery.dispatch_open:
         ladder.close_dispatch(run, delivery)
     return delivery
@@ -183,8 +194,8 @@ def _on_result(run: ladder.Run, event: ResultReported) -> None:
     case = run.case
     delivery = _delivery_for_result(case, event)
     delivery.results.append(event.result)
-    run.note("result", f"{delivery.channel} {delivery.id}: {event.result}"
-             f"{_note_suffix(event.note)}", event.actor)
+    run.note("result", f"{_result_words(delivery, event.result)}{_note_suffix(event.note)}",
+             event.actor)
     if event.result == "dissuaded" and delivery.channel in DECISIVE_CHANNELS:
         case.stages[delivery.stage].state = "succeeded"
         ladder.resolve(run, "dissuaded", event.actor)
@@ -195,9 +206,11 @@ def _on_result(run: ladder.Run, event: ResultReported) -> None:
     if (event.result in ACK_RESULTS and delivery.channel in ACK_CHANNELS
             and stage.state == "active" and stage.ack_due is not None):
         stage.ack_due = None
-        run.note("acknowledged", f"stage {stage.index} acknowledged in time", event.actor)
+        run.note("acknowledged", f"{stage_called(stage)}按时收到回执", event.actor)
     if delivery.is_negative():
         ladder.check_stage_failure(run, delivery.stage)
+    if case.state == "open":
+        ladder.resume_after_try(run)
 
 
 def _delivery_for_result(case: Case, event: ResultReported) -> Delivery:
@@ -214,14 +227,38 @@ def _delivery_for_result(case: Case, event: ResultReported) -> Delivery:
 def _on_confirm(run: ladder.Run, event: Confirm) -> None:
     stage = ladder.stage_awaiting(run.case, event.stage)
     stage.overdue = False
-    run.note("confirmed", f"stage {stage.index} confirmed", event.actor)
-    ladder.dispatch(run, stage)
+    run.note("confirmed", f"{stage_called(stage)}已确认", event.actor)
+    ladder.dispatch(run, stage, event.team)
+
+
+def _on_send_team_now(run: ladder.Run, event: SendTeamNow) -> None:
+    case = run.case
+    stage = case.current_stage()
+    if stage is None or stage.state not in ("pending", "awaiting_confirmation", "active"):
+        raise Rejected("no stage is running: there is no team stage to go to")
+    target = next((s for s in case.stages[stage.index:]
+                   if "mobile_team" in s.spec.send and s.state in ("pending",
+                                                                  "awaiting_confirmation")),
+                  None)
+    if target is None:
+        raise Rejected("the ladder has no mobile team stage left")
+    if target.state == "pending" and target.waiting_team and event.team is None:
+        raise Rejected("no mobile team is free: name a team of another district")
+    run.note("team_now", f"立即派机动队{_note_suffix(event.reason)}", event.actor)
+    for skipped in case.stages[stage.index:target.index]:
+        skipped.overdue = False
+        ladder.end_stage(run, skipped, "passed" if skipped is stage else "skipped")
+    target.overdue = False
+    target.waiting_tried = False
+    case.current = target.index
+    target.reached_at = target.reached_at or run.now
+    ladder.dispatch(run, target, event.team)
 
 
 def _on_decline(run: ladder.Run, event: Decline) -> None:
     stage = ladder.stage_awaiting(run.case, event.stage)
     stage.overdue = False
-    run.note("declined", f"stage {stage.index} declined{_note_suffix(event.reason)}",
+    run.note("declined", f"{stage_called(stage)}已否决{_note_suffix(event.reason)}",
              event.actor)
     ladder.end_stage(run, stage, "declined")
     ladder.move_on(run)
@@ -231,7 +268,7 @@ def _on_escalate(run: ladder.Run, event: Escalate) -> None:
     stage = run.case.current_stage()
     if stage is None or stage.state not in ("pending", "awaiting_confirmation", "active"):
         raise Rejected("no stage is running: there is nothing to escalate")
-    run.note("escalated", f"stage {stage.index} ended by hand{_note_suffix(event.reason)}",
+    run.note("escalated", f"{stage_called(stage)}由民警手动结束{_note_suffix(event.reason)}",
              event.actor)
     stage.overdue = False
     ladder.end_stage(run, stage, "passed")
@@ -248,6 +285,12 @@ def _on_team_freed(run: ladder.Run) -> None:
     stage = run.case.current_stage()
     if stage is not None and stage.waiting_team:
         ladder.dispatch(run, stage)
+
+
+def _result_words(delivery: Delivery, result: str) -> str:
+    # The channel's word comes first: reads.py tells an officer's answer to a duty page by
+    # it, so that liaisons never see one.
+    return f"{word(CHANNELS, delivery.channel)} {delivery.id}：{word(RESULTS, result)}"
 
 
 def _note_suffix(text: str | None) -> str:
@@ -268,6 +311,8 @@ def _handle(run: ladder.Run, event: Event) -> None:
             _on_decline(run, event)
         case Escalate():
             _on_escalate(run, event)
+        case SendTeamNow():
+            _on_send_team_now(run, event)
         case RecordOutcome():
             _on_outcome(run, event)
         case Tick():

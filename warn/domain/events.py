@@ -35,6 +35,8 @@ class ResultReported:
 class Confirm:
     stage: int
     actor: str
+    # the team an officer chose, of any district (None: the free team of the case's district)
+    team: str | None = None
 
 
 @dataclass(frozen=True)
@@ -47,6 +49,16 @@ class Decline:
 @dataclass(frozen=True)
 class Escalate:
     actor: str
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class SendTeamNow:
+    """An officer sends a mobile team at once: the stages before the ladder's next team
+    stage are skipped, and the team stage goes out without a second confirmation."""
+
+    actor: str
+    team: str | None = None
     reason: str | None = None
 
 
@@ -68,7 +80,7 @@ class TeamFreed:
 
 
 Event = (SignalArrived | SendFailed | ResultReported | Confirm | Decline | Escalate
-         | RecordOutcome | Tick | TeamFreed)
+         | SendTeamNow | RecordOutcome | Tick | TeamFreed)
 
 # --- effects ------------------------------------------------------------------------------
 

@@ -12,10 +12,20 @@ from warn.domain.case import (
     Stage,
     StageState,
 )
-from warn.domain.durations import format_duration
 from warn.domain.events import CancelQueued, CloseDispatch, Effect, Note, Rejected, Send
 from warn.domain.facts import Facts
 from warn.domain.policy import Tier
+from warn.domain.words import (
+    CHANNELS,
+    NO_SCHOOL_GROUP,
+    OUTCOMES,
+    PAGE_REASONS,
+    ago,
+    span,
+    stage_called,
+    word,
+    words,
+)
 
 
 @dataclass
@@ -39,11 +49,18 @@ class Run:
         self.effects.append(Send(delivery.id, stage, channel, recipient, reason))
 
     def page_officers(self, stage: int, reason: str) -> None:
-        officers = self.facts.officers_of(self.case.district)
-        for officer in officers:
-            self.send(stage, "duty_page", officer, reason)
-        self.note("duty_page", f"{reason}: paged " + (", ".join(officers) if officers else
-                                                      "nobody (no officer on duty here)"))
+        """Page the case's officers on shift (all of them when none is); an overdue
+        confirmation also goes up to the shift supervisors (值班领导) who see the case."""
+        district = self.case.district
+        officers = self.facts.officers_to_page(district, self.now)
+        leads = tuple(lead for lead in self.facts.supervisors_of(district, self.now)
+                      if lead not in officers) if reason == "overdue" else ()
+        for person in (*officers, *leads):
+            self.send(stage, "duty_page", person, reason)
+        paged = ("已呼叫 " + "、".join(officers) if officers
+                 else "无人可呼叫（本辖区没有值班民警）")
+        self.note("duty_page", f"{word(PAGE_REASONS, reason)}：{paged}"
+                  + ("；上报值班领导 " + "、".join(leads) if leads else ""))
 
 
 def start(run: Run, tier: Tier, *, after_upgrade: bool) -> None:
@@ -60,22 +77,54 @@ def start(run: Run, tier: Tier, *, after_upgrade: bool) -> None:
 def enter(run: Run, stage: Stage) -> None:
     run.case.current = stage.index
     stage.reached_at = run.now
+    untried = untried_channels(run.case, stage)
+    if untried:
+        # No deadline while held: the case waits in the 96110 desk's worklist, and the
+        # stage goes on the moment a result is reported (`resume_after_try`).
+        stage.state = "pending"
+        stage.waiting_tried = True
+        run.note("waiting_tried", f"{stage_called(stage)}等待"
+                 + words(CHANNELS, untried) + "有首次结果后再执行")
+        return
+    stage.waiting_tried = False
     if stage.spec.confirm is not None:
         stage.state = "awaiting_confirmation"
         stage.confirm_due = run.now + stage.spec.confirm
-        run.note("awaiting_confirmation", f"stage {stage.index} ({', '.join(stage.spec.send)}) "
-                 "waits for an officer's confirmation")
+        run.note("awaiting_confirmation", f"{stage_called(stage)}"
+                 f"（{words(CHANNELS, stage.spec.send)}）等待值班民警确认")
         run.page_officers(stage.index, "confirm")
     else:
         dispatch(run, stage)
 
 
-def dispatch(run: Run, stage: Stage) -> None:
-    """Send all of the stage's channels at once, or hold it until a team is free."""
+def untried_channels(case: Case, stage: Stage) -> list[str]:
+    """The stage's `after_tried` channels that went out in this case and have no result
+    yet; a channel that was never sent, or could not be, holds nothing back."""
+    return [channel for channel in stage.spec.after_tried
+            if any(d.channel == channel and not d.send_failed
+                   for d in case.deliveries)
+            and not any(d.channel == channel and d.results for d in case.deliveries)]
+
+
+def resume_after_try(run: Run) -> None:
+    """A result came in: a stage held for a first try goes on once nothing holds it."""
+    stage = run.case.current_stage()
+    if stage is not None and stage.waiting_tried and not untried_channels(run.case, stage):
+        enter(run, stage)
+
+
+def dispatch(run: Run, stage: Stage, chosen_team: str | None = None) -> None:
+    """Send all of the stage's channels at once, or hold it until a team is free.
+    `chosen_team`: the team an officer named, of any district; it must have room."""
     case = run.case
     team = None
-    if "mobile_team" in stage.spec.send and not _skipped_after_upgrade(case, stage,
-                                                                       "mobile_team"):
+    sends_team = "mobile_team" in stage.spec.send and not _skipped_after_upgrade(
+        case, stage, "mobile_team")
+    if chosen_team is not None:
+        _check_chosen_team(run, sends_team, chosen_team)
+        team = chosen_team
+        run.teams_taken.append(team)
+    elif sends_team:
         team = run.facts.free_team(case.district, run.teams_taken)
         if team is None:
             _hold_for_team(run, stage)
@@ -86,7 +135,7 @@ def dispatch(run: Run, stage: Stage) -> None:
     for channel in stage.spec.send:
         _send_channel(run, stage, channel, team)
     if not case.stage_deliveries(stage.index):
-        run.note("stage_skipped", f"stage {stage.index}: nothing to send")
+        run.note("stage_skipped", f"{stage_called(stage)}：没有可发的消息，跳过")
         end_stage(run, stage, "skipped")
         if stage.spec.wait is None:
             _end_ladder(run, stage)
@@ -96,12 +145,21 @@ def dispatch(run: Run, stage: Stage) -> None:
     _start_clocks(run, stage)
 
 
+def _check_chosen_team(run: Run, sends_team: bool, team: str) -> None:
+    if not sends_team:
+        raise Rejected("this stage sends no mobile team: do not name one")
+    room = run.facts.team_has_room(team, run.teams_taken)
+    if room is None:
+        raise Rejected(f"there is no team '{team}'")
+    if not room:
+        raise Rejected(f"team '{team}' is busy: name another or confirm without a team")
+
+
 def _hold_for_team(run: Run, stage: Stage) -> None:
     stage.state = "pending"
     if not stage.waiting_team:
         stage.waiting_team = True
-        run.note("no_team", f"stage {stage.index}: no mobile team is free; it goes out as soon "
-                 "as one is")
+        run.note("no_team", f"{stage_called(stage)}：暂无空闲机动队，一有空闲立即派出")
         run.page_officers(stage.index, "no_team")
 
 
@@ -114,13 +172,13 @@ def _send_channel(run: Run, stage: Stage, channel: str, team: str | None) -> Non
             run.send(stage.index, channel, subject.msisdn)
         return
     if _skipped_after_upgrade(case, stage, channel):
-        run.note("channel_skipped", f"stage {stage.index}: {channel} already went out in "
-                 "this case")
+        run.note("channel_skipped", f"{stage_called(stage)}：{word(CHANNELS, channel)}本案已发过，"
+                 "不再重发")
         return
     if channel == "school_group":
         liaisons = run.facts.liaisons_of(case.school) if case.school else ()
         if not liaisons:
-            run.note("channel_skipped", f"stage {stage.index}: school_group skipped, "
+            run.note("channel_skipped", f"{stage_called(stage)}：不发警校联动，"
                      + _why_no_school_group(case))
             return
         case.school_notified = True
@@ -136,9 +194,8 @@ def _flash_allowed(run: Run) -> bool:
              if t is not None]
     last = max(known) if known else None
     if last is not None and run.now - last < case.policy.flash_cooldown:
-        run.note("flash_suppressed", f"flash SMS not sent: the last one went out at "
-                 f"{last.isoformat()}, inside the {format_duration(case.policy.flash_cooldown)} "
-                 "cooldown")
+        run.note("flash_suppressed", f"闪信未发：上一条闪信{ago(run.now - last)}已发出，"
+                 f"冷却期{span(case.policy.flash_cooldown)}内不再发送")
         return False
     return True
 
@@ -155,8 +212,9 @@ def _start_clocks(run: Run, stage: Stage) -> None:
     stage.wait_due = run.now + spec.wait if spec.wait is not None else None
     has_ack_target = any(d.channel in ACK_CHANNELS for d in run.case.stage_deliveries(stage.index))
     stage.ack_due = run.now + spec.ack if spec.ack is not None and has_ack_target else None
-    run.note("dispatched", f"stage {stage.index} ({stage.tier}) dispatched: "
-             + ", ".join(sorted({d.channel for d in run.case.stage_deliveries(stage.index)})))
+    sent = {d.channel for d in run.case.stage_deliveries(stage.index)}
+    run.note("dispatched", f"{stage_called(stage)}已派发："
+             + words(CHANNELS, [c for c in spec.send if c in sent]))
     if spec.wait is None:
         stage.state = "passed"
         _end_ladder(run, stage)
@@ -166,13 +224,13 @@ def _end_ladder(run: Run, stage: Stage) -> None:
     """A stage with no wait ends the ladder once it has gone out (or had nothing to send);
     the case then closes as warned when its window passes."""
     run.case.ladder = "ended"
-    run.note("ladder_ended", f"stage {stage.index} was the last; the case closes as "
-             f"warned {format_duration(run.case.policy.case_window)} after its last signal")
+    run.note("ladder_ended", f"{stage_called(stage)}是最后一级；最后一条信号后"
+             f"{span(run.case.policy.case_window)}内无新信号即自动结案（已预警结案）")
 
 
 def end_stage(run: Run, stage: Stage, state: StageState) -> None:
     stage.state = state
-    stage.waiting_team = False
+    stage.waiting_team = stage.waiting_tried = False
     stage.wait_due = stage.ack_due = None
     for delivery in run.case.stage_deliveries(stage.index):
         if delivery.dispatch_open:
@@ -188,7 +246,7 @@ def move_on(run: Run) -> None:
         return
     case.ladder = "exhausted"
     last = current.index if current is not None else 0
-    run.note("exhausted", "the ladder has no stages left; an officer must record an outcome")
+    run.note("exhausted", "阶梯已用尽，仍未劝阻成功：需值班民警登记结果并结案")
     run.page_officers(last, "exhausted")
 
 
@@ -203,7 +261,7 @@ def check_stage_failure(run: Run, index: int) -> None:
     decisive = [d for d in deliveries if d.channel in DECISIVE_CHANNELS]
     if not all(d.is_negative() for d in decisive or deliveries):
         return
-    run.note("stage_failed", f"stage {index}: every delivery failed or was answered negatively")
+    run.note("stage_failed", f"{stage_called(stage)}：消息均未发出或反馈均未成功")
     end_stage(run, stage, "failed")
     if ended_ladder:
         case.ladder = "running"
@@ -231,7 +289,8 @@ def resolve(run: Run, outcome: str, actor: str, note: str | None = None) -> None
     case.state, case.outcome, case.resolved_at = "resolved", outcome, run.now
     case.current = None
     run.effects.append(CancelQueued())
-    run.note("resolved", f"outcome {outcome}" + (f" — {note}" if note else ""), actor)
+    run.note("resolved", f"结案：{word(OUTCOMES, outcome)}" + (f" — {note}" if note else ""),
+             actor)
 
 
 def stage_awaiting(case: Case, index: int) -> Stage:
@@ -254,22 +313,22 @@ def _handle_one_due(run: Run) -> bool:
         return False
     stage = case.current_stage()
     if case.ladder == "ended" and run.now >= case.last_signal_at + case.policy.case_window:
-        resolve(run, "warned", "system",
-                f"no new signal for {format_duration(case.policy.case_window)}")
+        resolve(run, "warned", "system", f"{span(case.policy.case_window)}内无新信号")
         return True
     deadline = stage.deadline() if stage is not None else None
     if stage is None or deadline is None or run.now < deadline:
         return False
     if stage.state == "awaiting_confirmation":
         stage.overdue = True
-        confirm = format_duration(stage.spec.confirm) if stage.spec.confirm else "time"
-        run.note("overdue", f"stage {stage.index} not confirmed within {confirm}")
+        confirm = span(stage.spec.confirm) if stage.spec.confirm else "时限"
+        run.note("overdue", f"{stage_called(stage)}未在{confirm}内确认")
         run.page_officers(stage.index, "overdue")
         return True
     expired = "ack" if stage.ack_due is not None and stage.ack_due <= run.now and (
         stage.wait_due is None or stage.ack_due <= stage.wait_due) else "wait"
-    run.note(f"{expired}_expired", f"stage {stage.index}: {expired} ran out"
-             + (" with no acknowledgement" if expired == "ack" else ""))
+    run.note(f"{expired}_expired", f"{stage_called(stage)}：" + (
+        f"回执时限{span(stage.spec.ack)}已到，未收到回执" if expired == "ack" and stage.spec.ack
+        else f"等待{span(stage.spec.wait)}已到" if stage.spec.wait else "时限已到"))
     end_stage(run, stage, "passed")
     move_on(run)
     return True
@@ -277,5 +336,5 @@ def _handle_one_due(run: Run) -> bool:
 
 def _why_no_school_group(case: Case) -> str:
     if case.school is not None:
-        return "the school has no liaison"
-    return "the school is not registered" if case.subject.school else "not a student"
+        return NO_SCHOOL_GROUP["no_liaison"]
+    return NO_SCHOOL_GROUP["unknown_school" if case.subject.school else "not_a_student"]

@@ -15,6 +15,8 @@ from warn.domain.signals import SIGNAL_KINDS
 Tier = Literal["low", "medium", "high"]
 TIERS: tuple[Tier, ...] = get_args(Tier)
 LADDER_CHANNELS = ("flash_sms", "callback_96110", "school_group", "mobile_team")
+# Channels a person answers, so that "tried" means somebody reported a result on them.
+TRIED_CHANNELS = ("callback_96110", "school_group", "mobile_team")
 Path = tuple[str | int, ...]
 
 
@@ -48,6 +50,9 @@ class StageSpec:
     wait: timedelta | None = None
     ack: timedelta | None = None
     confirm: timedelta | None = None
+    # Channels of earlier stages that must have been tried (have a result) before this stage
+    # is entered: a team is not asked for before the 96110 desk has called once.
+    after_tried: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,8 @@ def _stage_mapping(stage: StageSpec) -> dict[str, Any]:
         value = getattr(stage, key)
         if value is not None:
             row[key] = format_duration(value)
+    if stage.after_tried:
+        row["after_tried"] = list(stage.after_tried)
     return row
 
 
@@ -155,6 +162,7 @@ def _ladders(data: object) -> dict[Tier, tuple[StageSpec, ...]]:
         if not isinstance(stages, Sequence) or isinstance(stages, str) or not stages:
             raise PolicyError(path, "must be a non-empty list of stages")
         result[tier] = tuple(_stage(stage, (*path, i)) for i, stage in enumerate(stages))
+        _check_after_tried(result[tier], path)
         for i, stage in enumerate(result[tier][:-1]):
             if stage.wait is None:
                 raise PolicyError((*path, i), "only the last stage of a ladder may have no wait")
@@ -163,7 +171,7 @@ def _ladders(data: object) -> dict[Tier, tuple[StageSpec, ...]]:
 
 def _stage(data: object, path: Path) -> StageSpec:
     stage = _mapping(data, path)
-    _only(stage, ("send", "wait", "ack", "confirm"), path)
+    _only(stage, ("send", "wait", "ack", "confirm", "after_tried"), path)
     send = _required(stage, "send", path)
     if not isinstance(send, Sequence) or isinstance(send, str) or not send:
         raise PolicyError((*path, "send"), "must be a non-empty list of channels")
@@ -175,7 +183,31 @@ def _stage(data: object, path: Path) -> StageSpec:
         raise PolicyError((*path, "send"), "names a channel twice")
     durations = {key: _duration(stage[key], (*path, key)) if stage.get(key) is not None else None
                  for key in ("wait", "ack", "confirm")}
-    return StageSpec(send=tuple(send), **durations)
+    return StageSpec(send=tuple(send), after_tried=_after_tried(stage, path), **durations)
+
+
+def _after_tried(stage: Mapping[str, Any], path: Path) -> tuple[str, ...]:
+    value = stage.get("after_tried")
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, Sequence) or not value:
+        raise PolicyError((*path, "after_tried"), "must be a channel or a list of channels")
+    for i, channel in enumerate(value):
+        if channel not in TRIED_CHANNELS:
+            raise PolicyError((*path, "after_tried", i), f"'{channel}' reports no attempts: "
+                              f"use {', '.join(TRIED_CHANNELS)}")
+    return tuple(dict.fromkeys(value))
+
+
+def _check_after_tried(stages: tuple[StageSpec, ...], path: Path) -> None:
+    for i, stage in enumerate(stages):
+        earlier = {channel for before in stages[:i] for channel in before.send}
+        for channel in stage.after_tried:
+            if channel not in earlier:
+                raise PolicyError((*path, i, "after_tried"),
+                                  f"no earlier stage of this ladder sends {channel}")
 
 
 def _mapping(data: object, path: Path) -> Mapping[str, Any]:

@@ -16,6 +16,7 @@ from warn.domain.events import (
     Missing,
     RecordOutcome,
     ResultReported,
+    SendTeamNow,
 )
 from warn.service.containment import on_fresh_facts
 from warn.service.context import Context
@@ -42,8 +43,14 @@ def _apply(ctx: Context, case_id: str, event: Event) -> Done:
         return after, batch.finish()
 
 
-def confirm(ctx: Context, case_id: str, stage: int, actor: str) -> Done:
-    return apply_event(ctx, case_id, Confirm(stage, actor))
+def confirm(ctx: Context, case_id: str, stage: int, actor: str,
+            team: str | None = None) -> Done:
+    return apply_event(ctx, case_id, Confirm(stage, actor, team))
+
+
+def send_team_now(ctx: Context, case_id: str, actor: str, team: str | None,
+                  reason: str | None) -> Done:
+    return apply_event(ctx, case_id, SendTeamNow(actor, team, reason))
 
 
 def decline(ctx: Context, case_id: str, stage: int, actor: str, reason: str | None) -> Done:

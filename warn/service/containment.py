@@ -12,6 +12,7 @@ from typing import TypeVar
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 
 from warn.decisions.writes import TeamTaken
+from warn.vocabulary import decision_failed
 from warn.work import Work
 
 log = logging.getLogger(__name__)
@@ -53,4 +54,4 @@ def retry_alone(what_failed: str, attempt: Callable[[], Work | str],
 def describe(error: Exception) -> str:
     """What failed, for a timeline: the kind of error, never its message (which may quote
     a number or a name)."""
-    return f"writing the decision failed ({type(error).__name__})"
+    return decision_failed("writing", error)

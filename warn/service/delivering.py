@@ -12,7 +12,6 @@ import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import bindparam, or_, update
 
@@ -21,18 +20,13 @@ from warn.channels.sending import NotAccepted, send_with_retries
 from warn.decisions.batch import CaseBatch, lock_case, parsed_case
 from warn.decisions.writes import DecisionFailed
 from warn.domain.events import SendFailed
+from warn.service import paging
 from warn.service.containment import on_fresh_facts, retry_alone
 from warn.service.context import Context
+from warn.service.leases import LEASE, PAUSE_BETWEEN_ROUNDS, ROUNDS
 from warn.store.models import Delivery
 from warn.work import Work
 
-# Longer than the slowest send with all its retries: a claim older than this was lost
-# with its worker, and the sweeper hands the delivery out again (same idempotency key).
-LEASE = timedelta(seconds=30)
-# A gateway that keeps failing transiently gets this many rounds of retries, a few
-# seconds apart (the sweeper re-drives), before the delivery counts as failed.
-ROUNDS = 3
-PAUSE_BETWEEN_ROUNDS = timedelta(seconds=2)
 SENDERS = 8
 BATCH = 500
 RECORD_EVERY_S = 0.5
@@ -65,6 +59,10 @@ def deliver_many(ctx: Context, delivery_ids: Sequence[str]) -> Delivered:
     done = Delivered({}, Work())
     for start in range(0, len(ids), BATCH):
         claimed = _claim(ctx, ids[start:start + BATCH])
+        pages = [c for c in claimed if c.message.channel == "duty_page"]
+        if pages:
+            _page(ctx, pages, done)
+            claimed = [c for c in claimed if c.message.channel != "duty_page"]
         if len(claimed) == 1:
             _record(ctx, [_send(ctx, claimed[0])], done)
         elif claimed:
@@ -92,6 +90,20 @@ def _claim(ctx: Context, delivery_ids: list[str]) -> list[Claimed]:
     return [Claimed(case_id, rounds, OutboundMessage(delivery_id=delivery_id, channel=channel,
                                                      recipient=recipient, body=body))
             for delivery_id, case_id, rounds, channel, recipient, body in rows]
+
+
+def _page(ctx: Context, claimed: list[Claimed], done: Delivered) -> None:
+    """Duty pages reach an officer's device grouped (warn.service.paging): a claimed page
+    goes in its officer's next message, now or once the officer's minute is over."""
+    paged = paging.send_pages(ctx, {c.message.recipient for c in claimed})
+    done.states.update({c.message.delivery_id: "queued" for c in claimed})
+    done.states.update(paged.states)
+    if paged.failed:
+        done.work.add(_record_failures(ctx, [
+            Outcome(Claimed(f.case_id, ROUNDS, OutboundMessage(f.delivery_id, "duty_page",
+                                                               f.officer, "")),
+                    0, NotAccepted(f.reason, permanent=True, attempts=0))
+            for f in paged.failed]))
 
 
 def _send_all(ctx: Context, claimed: list[Claimed], done: Delivered) -> None:

@@ -23,6 +23,7 @@ from warn.domain.signals import Signal, signal_from_dict
 from warn.service.containment import STORE_TROUBLE, describe, on_fresh_facts, retry_alone
 from warn.service.context import Context
 from warn.store.models import SignalRow
+from warn.vocabulary import decision_failed
 from warn.work import Work
 
 # Small enough that a worker process is soon free for an urgent message (CONTRACT §6),
@@ -126,7 +127,7 @@ def _score(signal: Signal, case: Case) -> int:
     try:
         return signal_score(signal, case.policy)
     except Exception as error:
-        raise DecisionFailed(f"scoring the signal failed ({type(error).__name__})") from error
+        raise DecisionFailed(decision_failed("scoring", error)) from error
 
 
 def _score_if_it_can(signal: Signal, case: Case) -> int | None:

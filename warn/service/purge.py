@@ -5,13 +5,14 @@ Removed, per purged case: the subject's number, name, student number and locatio
 row, stored case, its signals' payloads), the number as a recipient, every message body,
 timeline detail, delivery error and signal attribute that mentions any of them, and all
 free text that people wrote about the case (result notes, decline and escalation reasons,
-outcome notes). A signal id that mentions the subject is replaced: the feed's id by
-`purged-<random>`, our own key (signals stored before ids were per feed kept the feed's id
-as key) by a random one, in the signal, its case's list of signals and its timeline. In
-the whole audit trail, not only the rows about the case, every actor, target or detail
-value that mentions a purged subject becomes `(purged)`.
+outcome notes, the duty room's case notes). A signal id that mentions the subject is
+replaced: the feed's id by `purged-<random>`, our own key (signals stored before ids were
+per feed kept the feed's id as key) by a random one, in the signal, its case's list of
+signals and its timeline. In the whole audit trail, not only the rows about the case,
+every actor, target or detail value that mentions a purged subject becomes `(purged)`.
 
 In every other case, what mentions a purged subject becomes `(purged)` too: a result note;
+a case note; an entry of the shift log (which belongs to no case);
 the note at the end of a result, decline, escalation or outcome entry of the timeline (the
 entry's first part, what happened, is kept), any other timeline entry whole; the body of
 a message sent, a delivery's error. Not what the case's own subject shares with a purged
@@ -76,14 +77,23 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, delete, func, select, text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from warn.access.masking import national_number
 from warn.service.context import Context
 from warn.store.db import is_sqlite
-from warn.store.models import Audit, CaseRow, Delivery, DeliveryResult, SignalRow, TimelineEntry
+from warn.store.models import (
+    Audit,
+    CaseNote,
+    CaseRow,
+    Delivery,
+    DeliveryResult,
+    ShiftEntry,
+    SignalRow,
+    TimelineEntry,
+)
 from warn.textview import as_digits, normalised
 
 GONE = ""  # the number of a purged case, and of its deliveries to the subject
@@ -96,7 +106,8 @@ FREE_TEXT_ENTRIES = frozenset({"result", "declined", "escalated", "resolved"})
 FREE_TEXT_KEYS = frozenset({"note", "reason"})
 NOTE_MARK = " — "  # what such an entry puts between what happened and what was typed
 PERSONAL = ("msisdn", "name", "student_no", "location")
-TOUCHED = ("cases", "signals", "deliveries", "delivery_results", "timeline", "audit")
+TOUCHED = ("cases", "signals", "deliveries", "delivery_results", "timeline", "audit",
+           "case_notes", "shift_log")
 # How long the purge waits for readers to let go of the old rows (SQLite's WAL, PostgreSQL's
 # older snapshots). A checkpoint that waits for readers holds the write lock meanwhile:
 # short tries with pauses between them keep the signals that arrive meanwhile waiting a
@@ -386,6 +397,10 @@ def _purge_batch(ctx: Context, ids: list[str], others: "_Others",
             _scrub_notes(session, since, list(session.scalars(
                 select(DeliveryResult.id).where(DeliveryResult.id > scanned.results,
                                                 DeliveryResult.note.is_not(None)))), report)
+            _scrub_case_notes(session, since, list(session.scalars(
+                select(CaseNote.id).where(CaseNote.id > scanned.case_notes))), report)
+            _scrub_shift_log(session, since, list(session.scalars(
+                select(ShiftEntry.id).where(ShiftEntry.id > scanned.shift))), report)
 
 
 def _purge_case(session: Session, row: CaseRow, report: PurgeReport) -> dict[str, Any]:
@@ -408,6 +423,8 @@ def _purge_case(session: Session, row: CaseRow, report: PurgeReport) -> dict[str
     delivery_ids = _purge_deliveries(session, row.id, number, mentions)
     report.deliveries += len(delivery_ids)
     _purge_timeline(session, row.id, mentions, renamed)
+    # The duty room's notes on the case are free text about the person, like result notes.
+    session.execute(delete(CaseNote).where(CaseNote.case_id == row.id))
     for entry in session.scalars(select(Audit).where(Audit.target.in_([row.id, *delivery_ids]))):
         report.audit += _scrub_audit(entry, mentions, free_text=True)
     return subject
@@ -520,6 +537,8 @@ class _Scanned:
     audit: int = 0
     timeline: int = 0
     results: int = 0
+    case_notes: int = 0
+    shift: int = 0
 
 
 class _Others:
@@ -557,7 +576,10 @@ def _scrub_other_cases(ctx: Context, others: _Others, report: PurgeReport) -> No
     with ctx.reads() as session:
         last_entry = session.scalar(select(func.max(TimelineEntry.id))) or 0
         last_result = session.scalar(select(func.max(DeliveryResult.id))) or 0
+        last_note = session.scalar(select(func.max(CaseNote.id))) or 0
+        last_shift = session.scalar(select(func.max(ShiftEntry.id))) or 0
     others.scanned.timeline, others.scanned.results = last_entry, last_result
+    others.scanned.case_notes, others.scanned.shift = last_note, last_shift
     if not mentions:
         return
     entries = [row.id for row in _pages(ctx, select(
@@ -571,8 +593,15 @@ def _scrub_other_cases(ctx: Context, others: _Others, report: PurgeReport) -> No
         Delivery.id, Delivery.case_id, Delivery.body, Delivery.last_error), Delivery.id)
         if row.case_id not in others.purged
         and (mentions(row.body) or mentions(row.last_error))]
+    case_notes = [row.id for row in _pages(ctx, select(CaseNote.id, CaseNote.case_id,
+                                                        CaseNote.text).where(
+        CaseNote.id <= last_note), CaseNote.id)
+        if row.case_id not in others.purged and mentions(row.text)]
+    shift = [row.id for row in _pages(ctx, select(ShiftEntry.id, ShiftEntry.text).where(
+        ShiftEntry.id <= last_shift), ShiftEntry.id) if mentions(row.text)]
     for found, scrub in ((entries, _scrub_entries), (notes, _scrub_notes),
-                         (deliveries, _scrub_deliveries)):
+                         (deliveries, _scrub_deliveries), (case_notes, _scrub_case_notes),
+                         (shift, _scrub_shift_log)):
         for start in range(0, len(found), SCAN):
             with ctx.sessions.begin() as session:
                 _secure(session)
@@ -631,6 +660,28 @@ def _scrub_notes(session: Session, others: _Others, ids: list[int],
         if others.mention(case_id, result.note):
             # Said, not dropped: the officers of a live case see that a note was there.
             result.note = REDACTED
+            report.elsewhere += 1
+
+
+def _scrub_case_notes(session: Session, others: _Others, ids: list[int],
+                      report: PurgeReport) -> None:
+    notes = [note for note in session.scalars(select(CaseNote).where(
+        CaseNote.id.in_(ids)).with_for_update()) if note.case_id not in others.purged]
+    others.load(session, {note.case_id for note in notes})
+    for note in notes:
+        if others.mention(note.case_id, note.text):
+            # Said, not dropped: the officers of a live case see that a note was there.
+            note.text = REDACTED
+            report.elsewhere += 1
+
+
+def _scrub_shift_log(session: Session, others: _Others, ids: list[int],
+                     report: PurgeReport) -> None:
+    # A shift-log entry belongs to no case: whatever it says of a purged person goes.
+    for entry in session.scalars(select(ShiftEntry).where(ShiftEntry.id.in_(ids))
+                                 .with_for_update()):
+        if others.mentions(entry.text):
+            entry.text = REDACTED
             report.elsewhere += 1
 
 

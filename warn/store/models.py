@@ -149,6 +149,8 @@ class CaseRow(Base):
     last_signal_at: Mapped[datetime]
     resolved_at: Mapped[datetime | None]
     school_notified_at: Mapped[datetime | None]
+    # what the duty room's order sorts by (warn.domain.case.urgency_deadline)
+    deadline_at: Mapped[datetime | None]
     aggregate: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(default=0)
 
@@ -170,6 +172,10 @@ class Delivery(Base):
     last_error: Mapped[str | None] = mapped_column(String)
     # mobile_team only: the dispatch counts against its team's capacity while true.
     dispatch_open: Mapped[bool] = mapped_column(default=False)
+    # duty_page only (migration 0007): why the officer is paged, and the grouped message
+    # to the officer's device that carries this page (warn.service.paging).
+    page_reason: Mapped[str | None] = mapped_column(String(16))
+    page_message_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class DeliveryResult(Base):
@@ -228,6 +234,7 @@ Index("ix_signals_received_urgent", SignalRow.received_at,
 Index("uq_signals_feed_feed_id", SignalRow.feed, SignalRow.feed_id, unique=True)
 _partial("uq_cases_open_msisdn", CaseRow.msisdn, where=CaseRow.state == "open", unique=True)
 Index("ix_cases_state_opened_at", CaseRow.state, CaseRow.opened_at)
+Index("ix_cases_open_urgency", CaseRow.state, CaseRow.tier, CaseRow.deadline_at)
 # SQLite uses a partial index only when the query repeats its predicate as written,
 # and `where(CaseRow.flag_no_team)` renders as `flag_no_team = 1` there.
 Index(
@@ -244,3 +251,121 @@ _partial("ix_deliveries_flash_recipient", Delivery.recipient, Delivery.created_a
 _partial("ix_timers_pending_due", Timer.due_at, where=Timer.status == "pending")
 _partial("ix_timers_claimed", Timer.claimed_until, where=Timer.status == "claimed")
 Index("ix_timeline_case_id_id", TimelineEntry.case_id, TimelineEntry.id)
+
+
+# --- The desk's own work (migration 0006): callback claims, owners, notes, shift log. ---
+Index("ix_cases_state_resolved_at", CaseRow.state, CaseRow.resolved_at)
+
+
+class CallbackClaim(Base):
+    """A 96110 operator's claim on one callback_96110 delivery. The delivery is the primary
+    key, so of two operators claiming at once exactly one insert succeeds."""
+
+    __tablename__ = "callback_claims"
+    delivery_id: Mapped[str] = mapped_column(ForeignKey("deliveries.id"), primary_key=True)
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), index=True)
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    claimed_at: Mapped[datetime]
+
+
+class CaseOwner(Base):
+    """The officer who carries a case (承办人)."""
+
+    __tablename__ = "case_owners"
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(64), index=True)
+    assigned_by: Mapped[str] = mapped_column(String(64))
+    since: Mapped[datetime]
+
+
+class CaseNote(Base):
+    """An internal note on a case: officers and admins read it, liaisons and teams never."""
+
+    __tablename__ = "case_notes"
+    __table_args__ = _SQLITE_AUTOINC
+    id: Mapped[int] = _autoinc()
+    case_id: Mapped[str] = mapped_column(ForeignKey("cases.id"))
+    author: Mapped[str] = mapped_column(String(64))
+    at: Mapped[datetime]
+    text: Mapped[str] = mapped_column(Text)
+
+
+Index("ix_case_notes_case_id_id", CaseNote.case_id, CaseNote.id)
+
+
+class ShiftEntry(Base):
+    """One entry of the duty room's shift log. A handover (`kind == "handover"`) carries
+    the open cases' lane counts as they were when it was written."""
+
+    __tablename__ = "shift_log"
+    __table_args__ = _SQLITE_AUTOINC
+    id: Mapped[int] = _autoinc()
+    at: Mapped[datetime]
+    author: Mapped[str] = mapped_column(String(64))
+    # The author's district: the desk the entry belongs to (None: officers of all districts).
+    district: Mapped[str | None] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))  # entry|handover
+    text: Mapped[str] = mapped_column(Text)
+    counts: Mapped[dict[str, Any] | None] = mapped_column(Json)
+
+
+Index("ix_shift_log_district_id", ShiftEntry.district, ShiftEntry.id)
+
+
+class ShiftAck(Base):
+    """An incoming officer has read a handover."""
+
+    __tablename__ = "shift_acks"
+    entry_id: Mapped[int] = mapped_column(ForeignKey("shift_log.id"), primary_key=True)
+    user_name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    at: Mapped[datetime]
+
+
+# --- Duty pages a duty room can live with (migration 0007): roster, grouped pages. ---
+
+
+class RosterEntry(Base):
+    """Someone on the duty roster (值班表): on shift since when, and whether as the shift's
+    supervisor (值班领导). Signing off removes the row; a sign-on lapses after
+    `warn.domain.facts.LONGEST_SHIFT`."""
+
+    __tablename__ = "duty_roster"
+    user_name: Mapped[str] = mapped_column(ForeignKey("users.name"), primary_key=True)
+    since: Mapped[datetime]
+    lead: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    signed_by: Mapped[str] = mapped_column(String(64))
+
+
+class Pager(Base):
+    """One row per person paged, locked while deciding whether a grouped page goes now:
+    two workers never send one officer two messages within a minute."""
+
+    __tablename__ = "pagers"
+    officer: Mapped[str] = mapped_column(String(64), primary_key=True)
+    last_page_at: Mapped[datetime | None]
+
+
+class PageMessage(Base):
+    """One message that reached (or is on its way to) an officer's device, carrying the
+    duty_page deliveries whose `page_message_id` it is. Its id is the gateway's
+    idempotency key; its text is made from what it carries when it is sent, so no
+    personal data is kept here."""
+
+    __tablename__ = "page_messages"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    officer: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # sending|sent|failed
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    lease_until: Mapped[datetime | None]
+    rounds: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    attempts: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    last_error: Mapped[str | None] = mapped_column(String)
+
+
+_partial("ix_page_messages_sending", PageMessage.officer, PageMessage.lease_until,
+         where=PageMessage.state == "sending")
+# The pages that wait for an officer's next message, and an officer's unanswered pages.
+_partial("ix_deliveries_duty_pages", Delivery.recipient, Delivery.state,
+         where=Delivery.channel == "duty_page")
+Index("ix_deliveries_page_message_id", Delivery.page_message_id)
