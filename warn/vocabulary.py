@@ -212,6 +212,8 @@ NOTICES = {
     "resolved": "已结案。",
     "result": "反馈已记录。",
     "team_sent": "已立即派出机动队。",
+    "team_sent_no_team": "已跳到机动队一级，但现在没有空闲的机动队：一有空闲立即派出。"
+                         "也可在下方改派其他辖区的空闲队。",
 }
 
 # --- Phone pages, browser alerts, reporting upward and exports --------------------------
@@ -239,6 +241,7 @@ EMERGENCY_NUMBER = "110"
 
 # What console.js says and shows; handed to it through a <meta> tag in base.html.
 SCRIPT_WORDS = {
+    "list_changed_while_held": "列表有新变化（上方计数已更新）：处理所选或取消勾选后显示",
     "alerts_enable": "开启声音和桌面提醒",
     "alerts_on": "声音和桌面提醒已开启（点此关闭）",
     "alerts_blocked": "浏览器已禁止桌面提醒，仅提示声音；可在浏览器设置中允许",
@@ -340,7 +343,7 @@ DESK: dict[str, str] = {
     "asked_at": "下发于",
     "what": "情况",
     "who": "对象",
-    "redial": "重拨：",
+    "redial": "（记一次，稍后再拨）",
     "note_placeholder": "通话备注（可选）",
     "confirm_dissuaded": "确认已劝阻？记录后案件将结案。",
     "claimed_ok": "已认领，请尽快拨打。",
@@ -451,10 +454,19 @@ def desk_words(key: str, **values: object) -> str:
 # 已劝阻 on a liaison's or a team's card closes the case: asked once more before it counts.
 FIELD_CONFIRM_DISSUADED = "确认已当面劝阻成功？提交后本案结案。"
 
+# What a bulk answer from the queue says it did.
+BULK = {
+    "confirm_done": "已确认派出 {n} 件。",
+    "decline_done": "已否决 {n} 件。",
+    "ended": "其中 {n} 件已没有下一级（阶梯用尽），需要逐件登记结果并结案。",
+    "stale": "另有 {n} 件已不在等待确认（可能其他值班员刚处理过），未作改动。",
+    "reason_needed": "否决需要填写理由（一条理由用于全部所选）：请重新勾选并填写后再否决。",
+}
+
 # The duty room's queue, lane by lane: its title, and what belongs in it.
 LANES = {
     "high": ("高风险", "有人可能正在被骗：需要您处理的在前，其余的预警阶梯正在自动执行"),
-    "needs_me": ("待我处理",
+    "needs_me": ("待我处理（中低风险）",
                  "中低风险中等待确认、确认超时、无空闲机动队、处理失败或阶梯用尽的：只有值班员能推进"),
     "callback": ("待回拨", "96110回拨已发出，还没有人拨打过"),
     "waiting": ("只需等待", "阶梯正在按时限自动执行，暂不需要处理"),

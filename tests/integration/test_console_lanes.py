@@ -113,26 +113,34 @@ def test_an_opened_lane_shows_every_case_and_the_poll_notices_one_more(desk: Api
 
 def test_bulk_decline_answers_twenty_cases_with_one_reason(desk: Api) -> None:
     officer = person(desk, "cui", "officer", district="wanzhou")
-    asking = [_awaiting(desk, officer, n) for n in range(20)]
+    asking = [_medium_asking(desk, officer, n) for n in range(20)]
+    high = _awaiting(desk, officer, 99)
+    desk.tick(minutes=10)
     page = officer.get("/queue", mine="1").text
     picks = re.findall(r'name="pick" value="([^"]+)"', page)
-    assert len(picks) == 20
+    assert len(picks) == 20  # a high case is answered on its own page, not in bulk
+    assert not any(pick.startswith(high) for pick in picks)
+    no_reason = officer.post("/queue/bulk", {"action": "decline", "pick": picks, "reason": " "})
+    assert no_reason.headers["location"].endswith("msg=decline-reason")
+    assert all(desk.case(c)["stages"][2]["state"] == "awaiting_confirmation" for c in asking)
     answer = officer.post("/queue/bulk", {"action": "decline", "pick": picks,
                                           "reason": "已电话联系本人，确认安全",
                                           "back": "/queue?mine=1"})
     assert answer.status_code == 303, answer.text
-    assert answer.headers["location"] == "/queue?mine=1&msg=decline-20-0"
-    assert "已否决 20 件" in officer.get(answer.headers["location"]).text
+    # the team stage was the medium ladder's last: every one of them is exhausted now
+    assert answer.headers["location"] == "/queue?mine=1&msg=decline-20-0-20"
+    banner = officer.get(answer.headers["location"]).text
+    assert "已否决 20 件" in banner and "其中 20 件已没有下一级" in banner
     for case_id in asking:
         case = desk.case(case_id)
-        assert case["stages"][1]["state"] == "declined"
+        assert case["stages"][2]["state"] == "declined"
         assert any("已电话联系本人" in t["detail"] for t in case["timeline"])
     with desk.ctx.sessions() as session:
         audited = session.scalars(select(Audit.target).where(Audit.action == "decline")).all()
     assert sorted(audited) == sorted(asking)
     # the same picks again: nothing waits any more, nothing changes, and the page says so
     again = officer.post("/queue/bulk", {"action": "decline", "pick": picks, "reason": "x"})
-    assert again.headers["location"].endswith("msg=decline-0-20")
+    assert again.headers["location"].endswith("msg=decline-0-20-0")
 
 
 def test_bulk_confirm_leaves_alone_what_is_out_of_scope_or_no_longer_waiting(desk: Api
@@ -183,3 +191,26 @@ def test_a_team_goes_at_once_in_one_step(desk: Api) -> None:
     assert case["flags"] == []
     again = officer.post(f"/cases/{case_id}/team-now", {"team": "f1"})
     assert again.status_code == 409
+
+
+def test_a_later_minor_signal_does_not_hide_the_call_still_going_on(desk: Api) -> None:
+    officer = person(desk, "cui", "officer", district="wanzhou")
+    case_id = desk.open_case("flagged_call", msisdn=_number(1), district="wanzhou")
+    again = desk.signal("scam_sms", msisdn=_number(1), district="wanzhou")
+    assert desk.post("root", "/v1/signals", again).status_code == 202
+    assert len(desk.case(case_id)["signals"]) == 2
+    row = re.search(rf'<tr class="case-row[^>]*data-case="{case_id}".*?</tr>',
+                    officer.get("/queue").text, re.S)
+    assert row and "通话中" in row.group(0) and "与涉诈号码通话" in row.group(0)
+    head = officer.get(f"/cases/{case_id}").text
+    assert "通话中" in head.split("处置阶梯")[0]
+
+
+def test_with_no_team_of_its_district_free_the_confirm_panel_chooses_one_elsewhere(
+        desk: Api) -> None:
+    officer = person(desk, "cui", "officer", district="wanzhou")
+    first, second = _awaiting(desk, officer, 1), _awaiting(desk, officer, 2)
+    officer.post(f"/cases/{first}/confirm", {"stage": 1})  # t1, wanzhou's only team, goes
+    page = officer.get(f"/cases/{second}").text
+    assert "已预选其他辖区的空闲队 <b>f1</b>" in page
+    assert re.search(r'<option value="f1" selected>', page)

@@ -118,16 +118,30 @@ def _decode_urgency_cursor(cursor: str) -> list[Any]:
     data = _decode(cursor)
     try:
         marker, tier_rank, needs_now, deadline, opened_at, case_id = data
-        if (marker != "urgency" or not isinstance(case_id, str)
-                or tier_rank not in (0, 1, 2) or needs_now not in (0, 1)):
+        if (marker != "urgency" or not _cursor_id(case_id)
+                or type(tier_rank) is not int or tier_rank not in (0, 1, 2)
+                or type(needs_now) is not int or needs_now not in (0, 1)):
             raise ValueError(cursor)
-        when = datetime.fromisoformat(opened_at)
-        due = datetime.fromisoformat(deadline) if deadline is not None else None
-        if when.tzinfo is None or (due is not None and due.tzinfo is None):
-            raise ValueError(cursor)
+        when = _cursor_time(opened_at)
+        due = _cursor_time(deadline) if deadline is not None else None
     except (ValueError, TypeError):
         raise invalid("not a cursor this API gave out for sort=urgency", "cursor") from None
     return [tier_rank, needs_now, due, when, case_id]
+
+
+def _cursor_id(value: object) -> bool:
+    return isinstance(value, str) and len(value) <= 64 and "\x00" not in value
+
+
+def _cursor_time(value: object) -> datetime:
+    """A time this API could have given out: with an offset, and far from the ends of the
+    calendar (year 1 or 9999 overflow when moved to UTC)."""
+    if not isinstance(value, str):
+        raise ValueError(value)
+    when = datetime.fromisoformat(value)
+    if when.tzinfo is None or not 1970 <= when.year <= 9000:
+        raise ValueError(value)
+    return when
 
 
 def _encode(data: list[Any]) -> str:
@@ -151,8 +165,8 @@ def decode_cursor(cursor: str) -> tuple[datetime, str]:
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         opened_at, case_id = json.loads(raw)
-        when = datetime.fromisoformat(opened_at)
-        if when.tzinfo is None or not isinstance(case_id, str):
+        when = _cursor_time(opened_at)
+        if not _cursor_id(case_id):
             raise ValueError(cursor)
     except (ValueError, TypeError, binascii.Error, UnicodeDecodeError):
         raise invalid("not a cursor this API gave out", "cursor") from None

@@ -10,7 +10,7 @@ from warn.access import reads
 from warn.access.principal import Principal
 from warn.access.scope import ACTORS
 from warn.access.shaping import for_reader
-from warn.console.digest import digest, district_names, stage_words
+from warn.console.digest import digest, district_names, leading_signal, stage_words
 from warn.console.formats import signal_facts
 from warn.console.team_choice import team_choices, team_stage_ahead
 from warn.domain.case import (
@@ -33,7 +33,7 @@ def case_view(session: Session, user: Principal, row: CaseRow) -> View:
     schools = {school.id: school.name} if school else {}
     districts = district_names(session, {case.district} if case.district else set())
     view = {
-        "head": digest(case, signals[-1] if signals else None, schools, districts),
+        "head": digest(case, leading_signal(case, signals), schools, districts),
         "signals": [{"id": s.feed_id, "feed": s.feed, "kind": s.kind, "observed_at": s.observed_at,
                      "received_at": s.received_at,
                      "facts": signal_facts(dict((s.payload or {}).get("attributes") or {}))}

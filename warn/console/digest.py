@@ -131,12 +131,39 @@ def _deadline(what: str, at: datetime, urgent: bool = False) -> dict[str, Any]:
     return {"label": labels.DEADLINES[what], "what": what, "at": iso(at), "urgent": urgent}
 
 
+# How far back a digest looks for the signal that leads its case.
+_LEADING_WITHIN = 50
+
+
 def _latest_signals(session: Session, cases: list[Case]) -> dict[str, SignalRow]:
-    last_ids = {case.signal_ids[-1]: case.id for case in cases if case.signal_ids}
-    if not last_ids:
+    """The signal each case is shown by: the latest of its highest-scoring kind among its
+    last few signals, else its latest. A scam SMS after a 45-minute call that is still
+    going on must not hide the call from the 96110 operator and the team."""
+    wanted = {signal_id: case for case in cases for signal_id in
+              case.signal_ids[-_LEADING_WITHIN:]}
+    if not wanted:
         return {}
-    rows = session.scalars(select(SignalRow).where(SignalRow.id.in_(list(last_ids))))
-    return {last_ids[row.id]: row for row in rows}
+    by_case: dict[str, list[SignalRow]] = {}
+    for row in session.scalars(select(SignalRow).where(SignalRow.id.in_(list(wanted)))):
+        by_case.setdefault(wanted[row.id].id, []).append(row)
+    found: dict[str, SignalRow] = {}
+    for case in cases:
+        leading = leading_signal(case, by_case.get(case.id, []))
+        if leading is not None:
+            found[case.id] = leading
+    return found
+
+
+def leading_signal(case: Case, rows: list[SignalRow]) -> SignalRow | None:
+    """Of these signals of the case, the latest of its highest-scoring kind (else the
+    latest): what the case is about."""
+    if not rows:
+        return None
+    order = {signal_id: i for i, signal_id in enumerate(case.signal_ids)}
+    ordered = sorted(rows, key=lambda row: order.get(row.id, -1))
+    top = max(case.kind_scores.items(), key=lambda item: item[1])[0] if case.kind_scores \
+        else None
+    return ([row for row in ordered if row.kind == top] or ordered)[-1]
 
 
 def district_names(session: Session, ids: set[str]) -> dict[str, str]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -78,14 +79,19 @@ def case_query(first: str, last: str, state: str, today: date) -> CaseQuery:
 
 def _day(text: str) -> date:
     try:
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise ExportError(labels.EXPORT_ERRORS["date"]) from None
+    if not 2000 <= day.year <= 2999:  # the calendar's ends overflow once moved to UTC
+        raise ExportError(labels.EXPORT_ERRORS["date"])
+    return day
 
 
 def guarded(value: object) -> object:
     """A cell as Excel should show it: text that would start a formula gets a `'` first."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+    if isinstance(value, str) and (value.startswith(FORMULA_STARTS) or unicodedata.normalize(
+            "NFKC", value).lstrip().startswith(FORMULA_STARTS)):
+        # ` =1+1` and `＝1+1` too: some spreadsheets trim or fold what they are given
         return "'" + value
     return value
 

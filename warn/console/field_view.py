@@ -38,17 +38,19 @@ def field_view(ctx: Context, user: ConsoleUser, keys: lists.Keys) -> dict[str, A
         cards = sorted((card(user, found[case_id], deliveries.get(case_id, []), results)
                         for case_id in ids), key=_urgency)
         place = _place_name(session, user)
-    waiting = sum(1 for c in cards if c["open"] and not c["acknowledged"])
+    waiting = sum(1 for c in cards if c["needs_ack"])
     return {"cards": cards, "sig": lists.signature(keys), "place": place,
             "counts": {"open": sum(1 for c in cards if c["open"]), "waiting": waiting}}
 
 
-def _urgency(made: Card) -> int:
-    """Waiting for 已收到 first (its countdown runs), then the other open ones, then the
-    closed; sorted() keeps the newest first within each."""
-    if made["open"]:
-        return 1 if made["acknowledged"] else 0
-    return 2
+_TIER_RANK = {"high": 0, "medium": 1, "low": 2}
+
+
+def _urgency(made: Card) -> tuple[bool, int, bool]:
+    """Open before closed; within those, high risk first (a student on the line with a
+    fraudster stays on top once acknowledged); then those waiting for 已收到 while its
+    countdown runs. sorted() keeps the newest first among equals."""
+    return (not made["open"], _TIER_RANK.get(made["head"]["tier"], 3), not made["needs_ack"])
 
 
 def card(user: ConsoleUser, head: dict[str, Any], rows: list[Delivery],
@@ -59,13 +61,19 @@ def card(user: ConsoleUser, head: dict[str, Any], rows: list[Delivery],
     is_open = head["state"] == "open"
     # Once acknowledged (or arrived) the button has done its job: leave the ones that matter.
     done = {r.result for r in reported if r.result in ACK_RESULTS}
+    acknowledged = bool(done)
     options = [o for o in (CHANNEL_RESULTS[mine.channel] if mine is not None and is_open else ())
                if o not in done]
     made: Card = {
         "head": head, "open": is_open, "delivery": mine.id if mine else None,
         "body": mine.body if mine else "", "sent_at": mine.sent_at if mine else None,
         "dispatch_open": bool(mine and mine.dispatch_open),
-        "acknowledged": any(r.result in ACK_RESULTS for r in reported),
+        "acknowledged": acknowledged,
+        # 已收到 is still asked for: the school's ack countdown runs, or the team's dispatch
+        # is open. A school stage that has passed asks nothing any more.
+        "needs_ack": is_open and not acknowledged and (
+            bool(mine and mine.dispatch_open) if user.role == "team"
+            else bool(head["deadline"] and head["deadline"]["what"] == "ack")),
         "arrived": any(r.result == "arrived" for r in reported),
         "reported": [{"label": labels.label(labels.RESULTS, r.result), "result": r.result,
                       "actor": r.actor, "at": r.at, "note": r.note} for r in reported],

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 
 from warn.access.audit import audit
 from warn.access.masking import masked_form
-from warn.console.web import Admin, render
+from warn.console.web import ROW_ID_MAX, Admin, render
 from warn.deps import Ctx
 from warn.store.models import Audit
-from warn.textview import normalised
+from warn.textview import as_digits, normalised
 
 router = APIRouter(include_in_schema=False)
 PAGE = 100
@@ -47,7 +47,7 @@ def audit_rows(session: Session, actor: str, action: str, target: str,
 @router.get("/audit", response_class=HTMLResponse)
 def audit_page(request: Request, ctx: Ctx, user: Admin, actor: Filter = "",
                action: Filter = "", target: Filter = "",
-               before: Annotated[int | None, Query(ge=1)] = None) -> HTMLResponse:
+               before: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None) -> HTMLResponse:
     filters = {"actor": actor.strip(), "action": action.strip(), "target": target.strip()}
     with ctx.reads() as session:
         rows = audit_rows(session, before=before, **filters)
@@ -70,9 +70,12 @@ def unpersonal(term: str) -> str:
     hash of a phone number is undone by trying the hundred million numbers of a prefix by
     anyone holding the key, so it would still be personal data to keep safe."""
     seen = normalised(term)
-    if _NUMBER.search(seen) is None:
-        return term
-    return _NUMBER.sub(_masked, seen)
+    # A number in Chinese numerals (一三八…, 壹叁捌…) is searched for as one, so it is masked
+    # as one: read the numerals as digits when the term as written holds no number.
+    for text in (seen, as_digits(seen)):
+        if _NUMBER.search(text) is not None:
+            return _NUMBER.sub(_masked, text)
+    return term
 
 
 def _masked(match: re.Match[str]) -> str:

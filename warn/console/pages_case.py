@@ -124,8 +124,8 @@ def _what_happened(done: str, case: Case) -> str:
     """The banner says what really happened: a confirmed team stage may still be waiting
     for a free team, and a declined or escalated last stage leaves the ladder exhausted."""
     stage = case.current_stage()
-    if done == "confirmed" and stage is not None and stage.waiting_team:
-        return "confirmed_no_team"
+    if done in ("confirmed", "team_sent") and stage is not None and stage.waiting_team:
+        return f"{done}_no_team"
     if done in ("declined", "escalated") and case.ladder == "exhausted":
         return f"{done}_last"
     return done

@@ -7,7 +7,7 @@ still waiting for the officer's next grouped message is then not sent at all.
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from warn import vocabulary as words
@@ -31,7 +31,8 @@ def waiting_pages(ctx: Context, user: ConsoleUser | None) -> int:
 
 
 @router.get("/pages", response_class=HTMLResponse)
-def pages_page(request: Request, ctx: Ctx, user: Desk, acked: int | None = None) -> HTMLResponse:
+def pages_page(request: Request, ctx: Ctx, user: Desk,
+               acked: Annotated[int | None, Query(ge=0, le=10_000)] = None) -> HTMLResponse:
     with audited(ctx, user.principal, "console_pages", "pages", kind="read") as noted:
         with ctx.reads() as session:
             pages = page_inbox.unanswered(session, user.name)

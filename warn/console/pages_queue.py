@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from warn.access import reads
-from warn.access.audit import audited
+from warn.access.audit import audit_quietly, audited
 from warn.access.errors import AccessError
 from warn.access.principal import Principal
 from warn.access.scope import case_scope, check_may_act
@@ -32,7 +32,7 @@ from warn.service import actions
 from warn.service.context import Context
 from warn.store.models import CaseRow, School
 from warn.text import typed_text
-from warn.vocabulary import LANES
+from warn.vocabulary import BULK, LANES
 from warn.work import Work
 
 router = APIRouter(include_in_schema=False)
@@ -146,17 +146,24 @@ def queue_poll(ctx: Ctx, user: Desk, have: str = "", tier: str = "", kind: str =
 
 
 def _bulk_notice(msg: str) -> dict[str, str] | None:
-    """`msg` is `confirm-12-1` or `decline-20-0`: the action, how many it answered, and how
-    many no longer applied."""
-    action, _, rest = msg.partition("-")
-    done, _, stale = rest.partition("-")
-    if action not in ("confirm", "decline") or not done.isdigit() or not stale.isdigit():
+    """`msg` is `confirm-12-1` or `decline-20-0-3`: the action, how many it answered, how
+    many no longer applied, and (declines) how many ran out of stages; or `decline-reason`
+    when a decline came without one."""
+    if msg == "decline-reason":
+        return {"kind": "error", "text": BULK["reason_needed"]}
+    action, *counts = msg.split("-")
+    if (action not in ("confirm", "decline") or len(counts) not in (2, 3)
+            or not all(_count_of(count) for count in counts)):
         return None
-    verb = "确认派出" if action == "confirm" else "否决"
-    text = f"已{verb} {int(done)} 件。"
-    if int(stale):
-        text += f"另有 {int(stale)} 件已不在等待确认（可能其他值班员刚处理过），未作改动。"
-    return {"kind": "ok" if not int(stale) else "info", "text": text}
+    done, stale, *ended = (int(count) for count in counts)
+    if done + stale > BULK_LIMIT:  # not an answer this page gave
+        return None
+    text = BULK[f"{action}_done"].format(n=done)
+    if ended and ended[0]:
+        text += BULK["ended"].format(n=ended[0])
+    if stale:
+        text += BULK["stale"].format(n=stale)
+    return {"kind": "ok" if not stale and not (ended and ended[0]) else "info", "text": text}
 
 
 @router.post("/queue/bulk")
@@ -178,28 +185,40 @@ def bulk(ctx: Ctx, user: Poster, outbox: Outbox,
     if action not in ("confirm", "decline") or not chosen:
         raise PageError(422, "没有选中案件", "请先勾选要处理的案件，再选择确认或否决。")
     why = typed_text(reason) if action == "decline" else None
-    done = stale = 0
+    target = back if back.startswith("/queue") and "//" not in back else "/queue"
+    joiner = "&" if "?" in target else "?"
+    if action == "decline" and not why:
+        # as on the case page: a decline says why, for whoever reads the case later
+        return redirect(f"{target}{joiner}msg=decline-reason")
+    done = stale = ended = 0
     work = Work()
     for case_id, stage in chosen:
         with ctx.reads() as session:
             if reads.readable_case(session, user.principal, case_id) is None:
+                # as by its own URL: someone answering cases not theirs is worth knowing
+                audit_quietly(ctx, user.principal, "not_found", f"/cases/{case_id}",
+                              status=404, via="console_bulk", action_asked=action)
                 stale += 1
                 continue
         try:
             with audited(ctx, user.principal, action, case_id, via="console_bulk", stage=stage,
                          **({"reason": why} if action == "decline" else {})):
                 if action == "confirm":
-                    _, made = actions.confirm(ctx, case_id, stage, user.name)
+                    after, made = actions.confirm(ctx, case_id, stage, user.name)
                 else:
-                    _, made = actions.decline(ctx, case_id, stage, user.name, why)
+                    after, made = actions.decline(ctx, case_id, stage, user.name, why)
             work.add(made)
             done += 1
+            ended += after.ladder == "exhausted"
         except (Rejected, Missing):
             stale += 1
     outbox(work)
-    target = back if back.startswith("/queue") and "//" not in back else "/queue"
-    joiner = "&" if "?" in target else "?"
-    return redirect(f"{target}{joiner}msg={action}-{done}-{stale}")
+    said = f"{action}-{done}-{stale}" + (f"-{ended}" if action == "decline" else "")
+    return redirect(f"{target}{joiner}msg={said}")
+
+
+def _count_of(text: str) -> bool:
+    return text.isascii() and text.isdigit() and len(text) <= 3
 
 
 def _picked(values: list[str]) -> list[tuple[str, int]]:
@@ -207,6 +226,7 @@ def _picked(values: list[str]) -> list[tuple[str, int]]:
     found: dict[str, int] = {}
     for value in values[:BULK_LIMIT]:
         case_id, _, stage = value.rpartition(":")
-        if case_id and len(case_id) <= 64 and stage.isdigit() and len(stage) < 6:
+        if (case_id and len(case_id) <= 64 and "\x00" not in case_id and stage.isascii()
+                and stage.isdigit() and len(stage) < 6):
             found.setdefault(case_id, int(stage))
     return list(found.items())

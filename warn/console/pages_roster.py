@@ -25,8 +25,10 @@ def roster_page(request: Request, ctx: Ctx, user: Desk, done: str = "",
     rows = roster.roster(ctx, district, everyone=user.role == "admin" or district is None)
     audit(ctx, user.principal, "console_roster", "roster")
     notice = None
-    if done in _DONE and who:
-        notice = {"kind": "ok", "text": words.ROSTER[_DONE[done]].format(name=who[:64])}
+    # Only a name on the roster is said back: a crafted link must not put its own words
+    # (a number to call) into a success banner.
+    if done in _DONE and any(row.name == who for row in rows):
+        notice = {"kind": "ok", "text": words.ROSTER[_DONE[done]].format(name=who)}
     return render(request, "roster.html", user, rows=rows, notice=notice,
                   anyone_on=any(r.on_shift for r in rows))
 

@@ -10,7 +10,7 @@ import re
 from datetime import datetime, time, timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse
 from sqlalchemy import ColumnElement, and_, case, or_, select
 from sqlalchemy.orm import Session
@@ -24,9 +24,11 @@ from warn.access.reads import decode_cursor, encode_cursor
 from warn.access.scope import case_scope
 from warn.console.digest import Digest, digests
 from warn.console.pages_audit import unpersonal
-from warn.console.web import Desk, render
+from warn.console.sessions import ConsoleUser
+from warn.console.web import Desk, PageError, Poster, render
 from warn.deps import Ctx
 from warn.render import LOCAL_TZ
+from warn.service.context import Context
 from warn.store.models import CaseRow
 from warn.textview import as_digits, normalised
 
@@ -106,6 +108,20 @@ def _in_order(found: dict[str, Digest], keys: list[tuple[str, int]]) -> list[Dig
 
 @router.get("/search", response_class=HTMLResponse)
 def search_page(request: Request, ctx: Ctx, user: Desk, q: Term = "") -> HTMLResponse:
+    return _search(request, ctx, user, q)
+
+
+@router.post("/search", response_class=HTMLResponse)
+def search_posted(request: Request, ctx: Ctx, user: Poster,
+                  q: Annotated[str, Form(max_length=128)] = "") -> HTMLResponse:
+    """What the console's search boxes send: posted, so that a number looked up does not
+    land in the browser's history and address bar on a shared duty-room machine."""
+    if user.role not in ("officer", "admin"):
+        raise PageError(403, "无权访问", "这个页面不属于您的岗位。")
+    return _search(request, ctx, user, q)
+
+
+def _search(request: Request, ctx: Context, user: ConsoleUser, q: str) -> HTMLResponse:
     term = q.strip()
     shown: list[dict[str, Any]] = []
     notice = None
@@ -129,6 +145,8 @@ def _day(value: str, field: str) -> datetime | None:
         return None
     try:
         day = datetime.strptime(value, "%Y-%m-%d").date()
+        if not 2000 <= day.year <= 2999:  # the calendar's ends overflow once moved to UTC
+            raise ValueError(value)
     except ValueError:
         raise AccessError(422, "invalid_request", words.DESK["bad_date"], field) from None
     return datetime.combine(day, time(), LOCAL_TZ)

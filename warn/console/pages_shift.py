@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.orm import Session
 
 from warn import vocabulary as words
 from warn.access.audit import audited
 from warn.access.principal import Principal
-from warn.console.web import Desk, PageError, Poster, redirect, render
+from warn.console.web import ROW_ID_MAX, Desk, PageError, Poster, redirect, render
 from warn.deps import Ctx
 from warn.domain.events import Missing
 from warn.service import desk
@@ -46,7 +46,7 @@ def _counts(counts: dict[str, Any] | None) -> list[tuple[str, int]]:
 
 @router.get("/shift", response_class=HTMLResponse)
 def shift_page(request: Request, ctx: Ctx, user: Desk, msg: str = "",
-               before: Annotated[int | None, Query(ge=1)] = None) -> HTMLResponse:
+               before: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None) -> HTMLResponse:
     key = NOTICES.get(msg)
     notice = {"kind": "ok", "text": words.DESK[key]} if key else None
     with (audited(ctx, user.principal, "console_shift", "shift", kind="read"),
@@ -91,7 +91,8 @@ def add_handover(ctx: Ctx, user: Poster, text: Annotated[str, Form(max_length=40
 
 
 @router.post("/shift/{entry_id}/ack")
-def acknowledge(ctx: Ctx, user: Poster, entry_id: int,
+def acknowledge(ctx: Ctx, user: Poster,
+                entry_id: Annotated[int, Path(ge=1, le=ROW_ID_MAX)],
                 next: Annotated[str, Form(max_length=16)] = "") -> Response:
     _desk_only(user.role)
     try:

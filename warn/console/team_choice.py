@@ -34,5 +34,8 @@ def team_choices(session: Session, case: Case) -> dict[str, Any]:
                 "capacity": t.capacity, "free": load.get(t.id, 0) < t.capacity}
                for t in teams]
     choices.sort(key=lambda c: (not c["own"], not c["free"], c["id"]))
-    return {"proposed": proposed, "teams": choices,
+    # With none of its own district free, a free team elsewhere is chosen in advance: one
+    # click on the big button must not leave a person on the line without a team.
+    fallback = None if proposed else next((c["id"] for c in choices if c["free"]), None)
+    return {"proposed": proposed, "fallback": fallback, "teams": choices,
             "any_free": any(choice["free"] for choice in choices)}

@@ -20,6 +20,8 @@ from warn.render import environment
 from warn.service.page_inbox import count_unanswered
 
 HOME = {"officer": "/queue", "admin": "/queue", "liaison": "/school", "team": "/team"}
+# The largest row id a page takes (PostgreSQL's integer): more is no row, not an error.
+ROW_ID_MAX = 2**31 - 1
 
 
 class LoginRequired(Exception):
@@ -78,7 +80,15 @@ def _wants_json(request: Request) -> bool:
     return request.url.path.endswith(".json")
 
 
+def _refuse_nul(values: Any, json: bool) -> None:
+    # PostgreSQL text cannot hold NUL: refused here, before any query, with a page saying
+    # so rather than an error deep in the store.
+    if any(isinstance(value, str) and "\x00" in value for value in values):
+        raise PageError(400, "请求无效", "请求中含有不允许的字符。", json)
+
+
 def current_user(request: Request, ctx: Ctx) -> ConsoleUser:
+    _refuse_nul((v for _, v in request.query_params.multi_items()), _wants_json(request))
     user = session_user(ctx, request.cookies.get(COOKIE))
     if user is None:
         raise LoginRequired(request.url.path, _wants_json(request))
@@ -106,6 +116,7 @@ Admin = Annotated[ConsoleUser, Depends(roles("admin"))]
 async def form_poster(request: Request, user: Viewer) -> ConsoleUser:
     """Every console form carries the session's CSRF token; without it nothing happens."""
     form = await request.form()
+    _refuse_nul((v for _, v in form.multi_items()), False)
     sent = form.get("csrf")
     if not csrf_matches(user, sent if isinstance(sent, str) else None):
         raise PageError(403, "表单已失效", "这个表单没有有效的安全令牌（可能已过期）。"

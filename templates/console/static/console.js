@@ -47,7 +47,12 @@
   function editing(box) {
     var el = document.activeElement;
     if (el && box.contains(el) && /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName)) { return true; }
-    return Array.prototype.some.call(box.querySelectorAll("input:not([type=hidden]), textarea"),
+    // A choice made in a list (the team to send, the outcome) is work in progress too.
+    var chosen = Array.prototype.some.call(box.querySelectorAll("select"), function (s) {
+      var option = s.options[s.selectedIndex];
+      return !!option && !option.defaultSelected && s.selectedIndex !== 0;
+    });
+    return chosen || Array.prototype.some.call(box.querySelectorAll("input:not([type=hidden]), textarea"),
       function (f) { return f.value !== ""; });
   }
 
@@ -140,17 +145,32 @@
       });
   }
 
+  /* A list held by the page (the officer is ticking cases for a bulk answer) is not
+     redrawn under their hand: the counters, the tab title and the alerts still follow,
+     a line says that the list has changed, and it catches up once the hold is lifted. */
+  function heldBack(box, data) {
+    if (data.counts) { showCounts(data.counts); }
+    var incoming = document.createElement("div");
+    incoming.innerHTML = data.html;
+    alertOnNew(incoming);
+    document.querySelectorAll("[data-bulk-paused]").forEach(function (el) {
+      el.hidden = false;
+      el.classList.add("changed");
+      el.textContent = word("list_changed_while_held");
+    });
+  }
+
   function pollList(box) {
     var busy = false;
     setInterval(function () {
-      // A list held by the page (the officer is ticking cases for a bulk answer) is not
-      // redrawn under their hand; it catches up as soon as the hold is lifted.
-      if (busy || box.hasAttribute("data-hold")) { return; }
+      if (busy) { return; }
       busy = true;
-      fetchJson(box.getAttribute("data-poll") + "?have=" + encodeURIComponent(box.getAttribute("data-sig")))
+      var url = box.getAttribute("data-poll");
+      fetchJson(url + (url.indexOf("?") < 0 ? "?" : "&") + "have=" + encodeURIComponent(box.getAttribute("data-sig")))
         .then(function (data) {
           setNow(data.now); status(true);
           if (data.same) { return; }
+          if (box.hasAttribute("data-hold")) { heldBack(box, data); return; }
           box.setAttribute("data-sig", data.sig);
           apply(box, data);
         })
@@ -160,16 +180,21 @@
   }
 
   function pollCase(box) {
-    var banner = null;
+    var banner = null, casePath = box.getAttribute("data-poll").replace(/\/state\.json$/, "");
+    // The page may be the answer to a form (a 409 "someone else was faster"): reloading it
+    // would post the form again, so the case is opened afresh by its own address instead.
+    function refresh() {
+      if (location.pathname === casePath) { location.reload(); } else { location.href = casePath; }
+    }
     setInterval(function () {
       fetchJson(box.getAttribute("data-poll")).then(function (data) {
         if (data.sig === box.getAttribute("data-sig")) { return; }
-        if (!editing(document.body) && !holding()) { location.reload(); return; }
+        if (!editing(document.body) && !holding()) { refresh(); return; }
         if (!banner) {
           banner = document.createElement("button");
           banner.className = "notice info wide";
           banner.textContent = "案件有新进展 —— 点此刷新（您正在填写的内容会丢失）";
-          banner.addEventListener("click", function () { location.reload(); });
+          banner.addEventListener("click", refresh);
           box.insertBefore(banner, box.firstChild);
         }
       }).catch(function () { /* the next poll tries again */ });
