@@ -157,3 +157,23 @@ def test_the_audit_log_finds_everything_about_a_case(school: Api) -> None:
         assert expected in page, expected
     assert "li2" in page and f"/cases/{case_id}" in page
     assert stranger.get("/audit").status_code == 403
+
+
+def test_a_high_card_stays_on_top_and_a_passed_school_stage_asks_nothing(school: Api) -> None:
+    liaison = person(school, "zhang", "liaison", school="sanxia-med")
+    medium = _student_case(school)
+    school.tick(minutes=10)  # its school stage goes out: 5 minutes to acknowledge
+    high = school.open_case("flagged_call", msisdn="+8613900002222", district="wanzhou",
+                            school="sanxia-med", name="王某")
+    assert case_order(liaison.get("/school").text)[:2] == [high, medium]
+    delivery = school.delivery(high, "school_group")
+    answer = liaison.post(f"/deliveries/{delivery['id']}/result",
+                          {"result": "acknowledged", "next": "/school"})
+    assert answer.status_code == 303, answer.text
+    page = liaison.get("/school").text
+    assert case_order(page)[:2] == [high, medium]  # acknowledged, still above the medium
+    school.tick(minutes=6)  # the medium's school stage has passed without an answer
+    card = re.search(rf'<article[^>]*data-case="{medium}".*?</article>',
+                     liaison.get("/school").text, re.S)
+    assert card and "尚未回复" in card.group(0) and "待确认收到" not in card.group(0)
+    assert 'data-alert="field"' not in card.group(0)

@@ -110,3 +110,16 @@ def test_a_forged_newest_cursor_is_a_422(desk: Api) -> None:
     desk.user("off", "officer", district="wanzhou")
     for data in (["0001-01-01T00:00:00+14:00", "x"], ["2026-01-01T00:00:00+00:00", "x\x00"]):
         assert_error(desk.get("off", "/v1/cases", cursor=_cursor(data)), 422)
+
+
+def test_a_mistyped_address_or_a_forms_address_gets_a_chinese_page(desk: Api) -> None:
+    cui = person(desk, "cui", "officer", district="wanzhou")
+    case_id = desk.open_case("flagged_call", msisdn=MSISDN, district="wanzhou")
+    missing = cui.get("/case/abc")
+    assert missing.status_code == 404 and "没有这个页面" in missing.text
+    posted_only = cui.get(f"/cases/{case_id}/confirm")
+    assert posted_only.status_code == 405 and "只能由页面上的按钮提交" in posted_only.text
+    assert desk.get("cui", "/v1/nothing-here").json()["error"]["code"] == "not_found"
+    assert cui.get("/favicon.ico").status_code == 204
+    with desk.ctx.sessions() as session:
+        assert not session.scalars(select(Audit).where(Audit.target == "/case/abc")).all()

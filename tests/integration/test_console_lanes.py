@@ -214,3 +214,16 @@ def test_with_no_team_of_its_district_free_the_confirm_panel_chooses_one_elsewhe
     page = officer.get(f"/cases/{second}").text
     assert "已预选其他辖区的空闲队 <b>f1</b>" in page
     assert re.search(r'<option value="f1" selected>', page)
+
+
+def test_a_team_sent_at_once_with_none_free_says_it_waits_for_one(desk: Api) -> None:
+    officer = person(desk, "cui", "officer", district="wanzhou")
+    first = desk.open_case("flagged_call", msisdn=_number(1), district="wanzhou")
+    second = desk.open_case("flagged_call", msisdn=_number(2), district="wanzhou")
+    officer.post(f"/cases/{first}/team-now", {"team": "f1"})
+    officer.post(f"/cases/{second}/team-now", {"team": "t1"})  # every team is out now
+    third = desk.open_case("flagged_call", msisdn=_number(3), district="wanzhou")
+    done = officer.post(f"/cases/{third}/team-now", {"team": ""})
+    assert done.headers["location"].endswith("msg=team_sent_no_team")
+    assert "现在没有空闲的机动队" in officer.get(done.headers["location"]).text
+    assert desk.case(third)["flags"] == ["no_team"]

@@ -15,6 +15,7 @@ from warn.console import lists
 from warn.console.digest import digests
 from warn.console.sessions import ConsoleUser
 from warn.domain.case import ACK_RESULTS, CHANNEL_RESULTS
+from warn.domain.policy import TIERS
 from warn.service.context import Context
 from warn.store.models import Delivery, DeliveryResult, School
 
@@ -43,14 +44,13 @@ def field_view(ctx: Context, user: ConsoleUser, keys: lists.Keys) -> dict[str, A
             "counts": {"open": sum(1 for c in cards if c["open"]), "waiting": waiting}}
 
 
-_TIER_RANK = {"high": 0, "medium": 1, "low": 2}
-
-
 def _urgency(made: Card) -> tuple[bool, int, bool]:
     """Open before closed; within those, high risk first (a student on the line with a
     fraudster stays on top once acknowledged); then those waiting for 已收到 while its
     countdown runs. sorted() keeps the newest first among equals."""
-    return (not made["open"], _TIER_RANK.get(made["head"]["tier"], 3), not made["needs_ack"])
+    tier = made["head"]["tier"]
+    rank = -TIERS.index(tier) if tier in TIERS else 1  # TIERS runs low to high
+    return (not made["open"], rank, not made["needs_ack"])
 
 
 def card(user: ConsoleUser, head: dict[str, Any], rows: list[Delivery],

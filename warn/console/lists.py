@@ -71,15 +71,36 @@ _LANE_OF = case((CaseRow.tier == "high", "high"), (NEEDS_NOW == 0, "needs_me"),
                 (_untried_callback(), "callback"), else_="waiting")
 
 
+def desk_counts(session: Session, user: Principal) -> tuple[dict[str, int], dict[str, int]]:
+    """The counters above the lanes, over every open case in scope, and how many cases
+    stand in each lane: one grouped query for both, polled every second."""
+    def of(condition: ColumnElement[bool]) -> ColumnElement[int]:
+        return func.sum(case((condition, 1), else_=0))
+
+    lanes = dict.fromkeys(LANES, 0)
+    counters = dict.fromkeys(("open", "overdue", "awaiting", "needs_me"), 0)
+    for lane, total, overdue, awaiting, needs_me in session.execute(
+            select(_LANE_OF, func.count(), of(CaseRow.flag_overdue.is_(True)),
+                   of(CaseRow.flag_awaiting.is_(True)), of(NEEDS_NOW == 0))
+            .where(CaseRow.state == "open", case_scope(user)).group_by(_LANE_OF)):
+        lanes[lane] = total
+        for key, value in (("open", total), ("overdue", overdue), ("awaiting", awaiting),
+                           ("needs_me", needs_me)):
+            counters[key] += value or 0
+    return {**counters, "high": lanes["high"], "callback": lanes["callback"]}, lanes
+
+
 def queue_lanes(session: Session, user: Principal, wanted: QueueFilter,
-                open_lane: str | None = None
+                open_lane: str | None = None, totals: dict[str, int] | None = None
                 ) -> tuple[dict[str, tuple[Keys, int]], dict[str, int]]:
     """Each lane: its first cases in the duty room's order (CONTRACT §3 `sort=urgency`) and
     how many it holds — `open_lane` shows up to QUEUE_LIMIT, the others LANE_PREVIEW (all
     of them up to QUEUE_LIMIT when only what needs the officer is asked for); and how many
-    cases every lane holds."""
-    base = [CaseRow.state == "open", case_scope(user), *wanted.conditions()]
-    totals = lane_totals(session, base)
+    cases every lane holds (`totals`, when the caller has counted them without a filter)."""
+    filters = wanted.conditions()
+    base = [CaseRow.state == "open", case_scope(user), *filters]
+    if totals is None or filters:
+        totals = lane_totals(session, base)
     conditions = _lane_conditions()
     lanes: dict[str, tuple[Keys, int]] = {}
     for lane in LANES:

@@ -11,14 +11,12 @@ from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import select
 
 from warn.access import reads
 from warn.access.audit import audit_quietly, audited
 from warn.access.errors import AccessError
-from warn.access.principal import Principal
-from warn.access.scope import case_scope, check_may_act
+from warn.access.scope import check_may_act
 from warn.console import lists
 from warn.console.digest import digests
 from warn.console.formats import iso
@@ -27,10 +25,11 @@ from warn.console.sessions import ConsoleUser
 from warn.console.web import Desk, PageError, Poster, redirect, render, templates
 from warn.deps import Ctx, Outbox
 from warn.domain.events import Missing, Rejected
+from warn.domain.policy import TIERS
 from warn.domain.signals import SIGNAL_KINDS
 from warn.service import actions
 from warn.service.context import Context
-from warn.store.models import CaseRow, School
+from warn.store.models import School
 from warn.text import typed_text
 from warn.vocabulary import BULK, LANES
 from warn.work import Work
@@ -38,7 +37,6 @@ from warn.work import Work
 router = APIRouter(include_in_schema=False)
 RECENT = timedelta(hours=2)
 BULK_LIMIT = 200  # cases one bulk action may answer (a page's worth, with room)
-TIERS = ("high", "medium", "low")
 
 
 def _filter(tier: str, kind: str, school: str, mine: str) -> lists.QueueFilter:
@@ -53,9 +51,10 @@ class Shown:
     def __init__(self, ctx: Context, user: ConsoleUser, wanted: lists.QueueFilter,
                  lane: str | None):
         with ctx.reads() as session:
-            self.lanes, self.totals = lists.queue_lanes(session, user.principal, wanted, lane)
+            self.flags, everyone = lists.desk_counts(session, user.principal)
+            self.lanes, self.totals = lists.queue_lanes(session, user.principal, wanted, lane,
+                                                        totals=everyone)
             self.recent = lists.recent_keys(session, user.principal, ctx.now() - RECENT)
-            self.flags = _flag_counts(session, user.principal)
         self.wanted, self.open_lane = wanted, lane
         totals = [(f"{name}={total}", 0) for name, total in self.totals.items()]
         self.sig = lists.signature(*(keys for keys, _ in self.lanes.values()), self.recent,
@@ -63,22 +62,6 @@ class Shown:
 
     def keys(self) -> lists.Keys:
         return [key for keys, _ in self.lanes.values() for key in keys] + self.recent
-
-
-def _flag_counts(session: Session, user: Principal) -> dict[str, int]:
-    """What the counters above the lanes show, over every open case in scope."""
-    row = session.execute(select(
-        func.count(), *[func.sum(_as_int(reads.FLAG_COLUMNS[f])) for f in
-                        ("overdue", "awaiting_confirmation")],
-        func.sum(_as_int(CaseRow.tier == "high")), func.sum(_as_int(reads.NEEDS_NOW == 0)))
-        .where(CaseRow.state == "open", case_scope(user))).one()
-    lanes = lists.lane_totals(session, [CaseRow.state == "open", case_scope(user)])
-    return {"open": row[0] or 0, "overdue": row[1] or 0, "awaiting": row[2] or 0,
-            "high": row[3] or 0, "needs_me": row[4] or 0, "callback": lanes["callback"]}
-
-
-def _as_int(condition: Any) -> Any:
-    return case((condition, 1), else_=0)
 
 
 def queue_view(ctx: Context, shown: Shown) -> dict[str, Any]:

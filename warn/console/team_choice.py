@@ -31,7 +31,7 @@ def team_choices(session: Session, case: Case) -> dict[str, Any]:
     names = district_names(session, {t.district for t in teams if t.district})
     choices = [{"id": t.id, "district": names.get(t.district or "", t.district or ""),
                 "own": t.district == case.district, "busy": load.get(t.id, 0),
-                "capacity": t.capacity, "free": load.get(t.id, 0) < t.capacity}
+                "capacity": t.capacity, "free": bool(facts.team_has_room(t.id))}
                for t in teams]
     choices.sort(key=lambda c: (not c["own"], not c["free"], c["id"]))
     # With none of its own district free, a free team elsewhere is chosen in advance: one
