@@ -48,6 +48,10 @@ class BenchStack:
         return f"http://127.0.0.1:{self.port}"
 
     @property
+    def phase_folder(self) -> Path:
+        return self.folder / "phases"
+
+    @property
     def gateway_log(self) -> Path:
         return self.folder / "gateway.ndjson"
 

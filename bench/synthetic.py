@@ -8,7 +8,7 @@ import psycopg
 _COPY_CASES = """
 INSERT INTO cases (id, msisdn, district, school, state, outcome, tier, score, flag_awaiting,
                    flag_overdue, flag_no_team, flag_exhausted, opened_at, updated_at,
-                   last_signal_at, resolved_at, school_notified_at, aggregate, version)
+                   last_signal_at, resolved_at, school_notified_at, aggregate, policy_id, version)
 SELECT %(prefix)s || g, '+8612' || lpad(g::text, 9, '0'), district, school, %(state)s::text,
        %(outcome)s::text, tier, score, false, false, false, false,
        now() - interval '1 day', now(), %(last_signal)s::timestamptz,
@@ -16,7 +16,7 @@ SELECT %(prefix)s || g, '+8612' || lpad(g::text, 9, '0'), district, school, %(st
        jsonb_set(jsonb_set(jsonb_set(aggregate, '{id}', to_jsonb(%(prefix)s || g)),
                            '{last_signal_at}', to_jsonb(%(last_signal_text)s::text)),
                  '{state}', to_jsonb(%(state)s::text)),
-       1
+       policy_id, 1
 FROM cases, generate_series(%(first)s::bigint, %(last)s::bigint) AS g
 WHERE cases.id = %(template)s
 """

@@ -19,7 +19,7 @@ from sqlalchemy import select
 
 from warn import vocabulary as words
 from warn.channels.registry import build_gateways
-from warn.domain.case import case_from_dict, flags
+from warn.domain.case import flags
 from warn.policy_file import load_policy
 from warn.service import actions, registration
 from warn.service.context import Context
@@ -27,6 +27,7 @@ from warn.service.ingest import ingest
 from warn.service.sweeper import Sweeper
 from warn.store.db import make_engine, session_factory, upgrade
 from warn.store.models import CaseRow, Delivery, TimelineEntry
+from warn.store.policies import stored_case
 from workers.inline import InlineRuntime
 
 START = datetime(2026, 2, 23, 10, 43, tzinfo=UTC)  # 18:43 in Wanzhou
@@ -179,7 +180,7 @@ def print_case(console: Console, ctx: Context, title: str, case_id: str) -> None
     with ctx.reads() as session:
         row = session.get(CaseRow, case_id)
         assert row is not None
-        case = case_from_dict(row.aggregate)
+        case = stored_case(session, row.aggregate, row.policy_id)
         entries = list(session.scalars(select(TimelineEntry).where(
             TimelineEntry.case_id == case_id).order_by(TimelineEntry.id)))
     state = words.label(words.CASE_STATES, row.state) + (

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from tests.policies import contract_policy
 from warn.channels.registry import build_gateways
-from warn.domain.case import Case, case_from_dict
+from warn.domain.case import Case
 from warn.policy_file import parse_policy
 from warn.service import actions, registration
 from warn.service.context import Context
@@ -20,6 +20,7 @@ from warn.service.ingest import ingest
 from warn.service.sweeper import Sweeper
 from warn.store.db import make_engine, session_factory
 from warn.store.models import CaseRow, Delivery, SignalRow, TimelineEntry, Timer
+from warn.store.policies import stored_case
 from workers.inline import InlineRuntime
 
 T0 = datetime(2026, 3, 1, 2, 0, tzinfo=UTC)
@@ -70,7 +71,7 @@ class Room:
         with self.ctx.sessions() as session:
             row = session.get(CaseRow, case_id)
             assert row is not None
-            return case_from_dict(row.aggregate)
+            return stored_case(session, row.aggregate, row.policy_id)
 
     def row(self, case_id: str) -> CaseRow:
         with self.ctx.sessions() as session:

@@ -9,13 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from tests.integration.service_harness import Room
 from warn.decisions.batch import CaseBatch
 from warn.decisions.facts import last_flashes
-from warn.decisions.writes import COPY_FROM, add_rows
 from warn.domain.case import case_from_dict
 from warn.domain.decide import open_case
 from warn.domain.events import CancelQueued, Send, SignalArrived, Tick
 from warn.domain.risk import signal_score
 from warn.domain.signals import Signal, signal_from_dict
 from warn.service.ingest import ingest
+from warn.store.many import COPY_FROM, add_rows
 from warn.store.models import CaseRow, Delivery, SignalRow, TimelineEntry
 
 
@@ -62,7 +62,7 @@ def test_resolving_cancels_what_was_queued_before_but_not_what_is_sent_after(
     with ctx.sessions.begin() as session:
         batch = CaseBatch(session, ctx)
         row = batch.lock([case_id])[case_id]
-        case = case_from_dict(row.aggregate)
+        case = case_from_dict(row.aggregate, row.policy)
         page = Send(f"{case_id}-page", 0, "duty_page", "cui", reason="exhausted")
         batch.writer.save(row, case, case, [CancelQueued(), page], room.now)
         batch.finish()

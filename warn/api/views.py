@@ -8,8 +8,9 @@ from sqlalchemy.orm import Session
 from warn.access import reads
 from warn.access.principal import Principal
 from warn.access.shaping import for_reader
-from warn.domain.case import Stage, case_from_dict, flags
+from warn.domain.case import Stage, flags
 from warn.store.models import CaseRow, Delivery, DeliveryResult
+from warn.store.policies import stored_case
 
 Json = dict[str, Any]
 
@@ -33,7 +34,7 @@ def case_summary(row: CaseRow) -> Json:
 
 
 def case_detail(session: Session, user: Principal, row: CaseRow) -> Json:
-    case = case_from_dict(row.aggregate)
+    case = stored_case(session, row.aggregate, row.policy_id)
     deliveries = reads.case_deliveries(session, user, row.id)
     data = {"id": case.id, "state": case.state, "outcome": case.outcome, "tier": case.tier,
             "score": case.score, "flags": flags(case), "subject": case.subject.to_dict(),

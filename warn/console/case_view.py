@@ -19,15 +19,15 @@ from warn.domain.case import (
     OFFICER_OUTCOMES,
     Case,
     Stage,
-    case_from_dict,
 )
 from warn.store.models import CaseRow, Delivery, DeliveryResult, School
+from warn.store.policies import stored_case
 
 View = dict[str, Any]
 
 
 def case_view(session: Session, user: Principal, row: CaseRow) -> View:
-    case = case_from_dict(row.aggregate)
+    case = stored_case(session, row.aggregate, row.policy_id)
     signals = reads.signals(session, case.signal_ids)
     school = session.get(School, case.subject.school) if case.subject.school else None
     schools = {school.id: school.name} if school else {}

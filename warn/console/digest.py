@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from warn import vocabulary as labels
 from warn.console.formats import iso, signal_facts
-from warn.domain.case import Case, Stage, case_from_dict, flags
+from warn.domain.case import Case, Stage, flags
 from warn.service.desk import owners_of
 from warn.store.models import CaseRow, District, School, SignalRow
+from warn.store.policies import stored_case
 from warn.vocabulary import kind_label
 
 Digest = dict[str, Any]
@@ -53,7 +54,7 @@ def digests(session: Session, keys: Iterable[tuple[str, int]]) -> dict[str, Dige
     missing = [case_id for case_id, _ in wanted if case_id not in found]
     if missing:
         rows = list(session.scalars(select(CaseRow).where(CaseRow.id.in_(missing))))
-        cases = [case_from_dict(row.aggregate) for row in rows]
+        cases = [stored_case(session, row.aggregate, row.policy_id) for row in rows]
         latest = _latest_signals(session, cases)
         schools = _school_names(session, {c.subject.school for c in cases if c.subject.school})
         districts = district_names(session, {c.district for c in cases if c.district})

@@ -18,13 +18,15 @@ from warn.decisions.writes import CaseRef, DecisionFailed, Writer
 from warn.domain.case import Case, case_from_dict
 from warn.domain.decide import decide, mark_stuck
 from warn.domain.events import CloseDispatch, Event, InvalidResult, Missing, Rejected
+from warn.domain.policy import Policy
 from warn.domain.signals import Signal
 from warn.store.models import CaseRow
+from warn.store.policies import snapshot
 from warn.vocabulary import decision_failed
 from warn.work import Work
 
 _LOCKED_COLUMNS = (CaseRow.id, CaseRow.msisdn, CaseRow.aggregate, CaseRow.version,
-                   CaseRow.school_notified_at, CaseRow.school)
+                   CaseRow.school_notified_at, CaseRow.school, CaseRow.policy_id)
 
 
 class CaseNotFound(Missing):
@@ -115,14 +117,27 @@ class CaseBatch:
 
 def _refs(session: Session, query: Select[Any]) -> list[CaseRef]:
     return [CaseRef(id=r.id, msisdn=r.msisdn, aggregate=r.aggregate, version=r.version,
-                    school_notified_at=r.school_notified_at, school=r.school)
+                    school_notified_at=r.school_notified_at, school=r.school,
+                    policy=_policy_of(session, r.aggregate, r.policy_id))
             for r in session.execute(query)]
+
+
+def _policy_of(session: Session, aggregate: dict[str, Any], key: str | None
+               ) -> Policy | None:
+    """The snapshot a stored case runs on, when its aggregate does not carry it; None when
+    it is not stored, which reading the case then reports as a failed decision."""
+    if "policy" in aggregate or key is None:
+        return None
+    try:
+        return snapshot(session, key)
+    except LookupError:
+        return None
 
 
 def parsed_case(row: CaseRef) -> Case:
     """The stored case; failing to read it is a failed decision like any other."""
     try:
-        return case_from_dict(row.aggregate)
+        return case_from_dict(row.aggregate, row.policy)
     except Exception as error:
         raise DecisionFailed(decision_failed("reading", error)) from error
 
@@ -131,4 +146,4 @@ def lock_case(batch: CaseBatch, case_id: str) -> tuple[CaseRef, Case]:
     refs = batch.lock([case_id])
     if case_id not in refs:
         raise CaseNotFound(case_id)
-    return refs[case_id], case_from_dict(refs[case_id].aggregate)
+    return refs[case_id], case_from_dict(refs[case_id].aggregate, refs[case_id].policy)

@@ -1,12 +1,13 @@
 """Rendering a delivery's body when the delivery is created: the row is the exact message."""
 
+from collections.abc import Mapping
 from dataclasses import replace
 
 from sqlalchemy.orm import Session
 
 from warn.domain.case import Case
 from warn.domain.events import Send
-from warn.domain.signals import signal_from_dict
+from warn.domain.signals import Signal, signal_from_dict
 from warn.domain.words import stage_called
 from warn.render import MessageContext, centre_name, render_message
 from warn.store.models import District, School, SignalRow
@@ -15,9 +16,10 @@ from warn.store.models import District, School, SignalRow
 class BodyRenderer:
     """Renders every Send of one decision, reading the case's latest signal only once."""
 
-    def __init__(self, session: Session, case: Case):
+    def __init__(self, session: Session, case: Case, known: Mapping[str, Signal]):
         self._session = session
         self._case = case
+        self._known = known  # signals the batch already read, by our key
         self._base: MessageContext | None = None
 
     def body(self, send: Send) -> str:
@@ -39,9 +41,7 @@ class BodyRenderer:
 
     def _context(self) -> MessageContext:
         case, subject = self._case, self._case.subject
-        row = self._session.get(SignalRow, case.signal_ids[-1])
-        assert row is not None, "a case always has its signals stored"
-        signal = signal_from_dict(row.payload)
+        signal = self._known.get(case.signal_ids[-1]) or self._stored(case.signal_ids[-1])
         # Names as registered, never the codes a feed sent: an unregistered school or
         # district is left out of the message.
         school = self._session.get(School, case.school) if case.school else None
@@ -55,3 +55,8 @@ class BodyRenderer:
             latest_kind=signal.kind, latest_observed_at=signal.observed_at,
             latest_attributes=dict(signal.attributes), page_reason=None, stage_index=None,
             team=None)
+
+    def _stored(self, signal_id: str) -> Signal:
+        row = self._session.get(SignalRow, signal_id)
+        assert row is not None, "a case always has its signals stored"
+        return signal_from_dict(row.payload)

@@ -10,15 +10,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import psycopg
-from sqlalchemy import Table, bindparam, func, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
 
 from warn.decisions.bodies import BodyRenderer
 from warn.domain.case import Case, case_to_dict, flags, next_deadline, urgency_deadline
 from warn.domain.events import CancelQueued, CloseDispatch, Effect, Note, Send
+from warn.domain.policy import Policy
+from warn.domain.signals import Signal
+from warn.store.many import add_rows
 from warn.store.models import CaseRow, Delivery, Team, TimelineEntry, Timer
+from warn.store.policies import keep_policies, policy_id
 from warn.vocabulary import decision_failed
 
 CASES = CaseRow.__table__
@@ -30,7 +32,8 @@ TIMERS = Timer.__table__
 _CHANGING = ("state", "outcome", "tier", "score", "flag_awaiting", "flag_overdue",
              "flag_no_team", "flag_exhausted", "flag_stuck", "flag_unknown_school",
              "flag_unknown_district", "updated_at", "last_signal_at",
-             "resolved_at", "school_notified_at", "deadline_at", "aggregate", "version")
+             "resolved_at", "school_notified_at", "deadline_at", "aggregate", "policy_id",
+             "version")
 _UPDATE_CASE = (update(CASES).where(CASES.c.id == bindparam("b_id"))
                 .values({name: bindparam(f"b_{name}") for name in _CHANGING}))
 
@@ -46,11 +49,16 @@ class CaseRef:
     version: int = 0
     school_notified_at: datetime | None = None
     school: str | None = None
+    # the policy snapshot the aggregate leaves out (None: the aggregate carries its own)
+    policy: Policy | None = None
 
 
 @dataclass
 class Writer:
     session: Session
+    # signals the batch has read, by our key: a message's latest signal is looked up here
+    # before it is read again
+    signals: dict[str, Signal] = field(default_factory=dict)
     new_deliveries: list[str] = field(default_factory=list)
     # the teams that the batch's decisions sent out, one entry per dispatch
     teams_sent: list[str] = field(default_factory=list)
@@ -64,6 +72,7 @@ class Writer:
     _deliveries: list[dict[str, Any]] = field(default_factory=list)
     _timeline: list[dict[str, Any]] = field(default_factory=list)
     _closed_dispatches: list[str] = field(default_factory=list)
+    _policies: dict[str, Policy] = field(default_factory=dict)
     # case id -> deliveries of that case created after it resolved (a page that the ladder
     # ran out, say): those must still go out.
     _cancelled: dict[str, list[str]] = field(default_factory=dict)
@@ -80,7 +89,7 @@ class Writer:
         if row is None:
             row = CaseRef(id=case.id, msisdn=case.subject.msisdn, aggregate={})
         after, values = _case_values(row, case, now)
-        staged = _Staged(self.session, case, now)
+        staged = _Staged(self.session, case, now, self.signals)
         for effect in effects:
             staged.take(effect)
         due = next_deadline(case)
@@ -94,6 +103,7 @@ class Writer:
         return after
 
     def _stage_case(self, case: Case, values: dict[str, Any]) -> None:
+        self._policies[values["policy_id"]] = case.policy
         if case.id in self._fresh_cases and case.id not in self._inserted:
             subject = case.subject
             self._new_cases[case.id] = {"id": case.id, "msisdn": subject.msisdn,
@@ -124,6 +134,9 @@ class Writer:
     def flush(self) -> None:
         """Write what the decisions so far made; the batch may go on deciding after it."""
         execute = self.session.execute
+        if self._policies:
+            keep_policies(self.session, self._policies.values())
+            self._policies.clear()
         # Updates first: a case that closed in this batch must no longer be the number's
         # open case when the batch's new case for that number goes in.
         if self._changed_cases:
@@ -176,8 +189,9 @@ def _case_values(row: CaseRef, case: Case, now: datetime) -> tuple[CaseRef, dict
     notified = row.school_notified_at
     if case.school_notified and notified is None:
         notified = now
-    after = CaseRef(id=row.id, msisdn=row.msisdn, aggregate=case_to_dict(case),
-                    version=row.version + 1, school_notified_at=notified, school=row.school)
+    after = CaseRef(id=row.id, msisdn=row.msisdn,
+                    aggregate=case_to_dict(case, with_policy=False), version=row.version + 1,
+                    school_notified_at=notified, school=row.school, policy=case.policy)
     values = {
         "state": case.state, "outcome": case.outcome, "tier": case.tier,
         "score": case.score, "flag_awaiting": "awaiting_confirmation" in current,
@@ -188,7 +202,8 @@ def _case_values(row: CaseRef, case: Case, now: datetime) -> tuple[CaseRef, dict
         "updated_at": now, "last_signal_at": case.last_signal_at,
         "resolved_at": case.resolved_at, "school_notified_at": notified,
         "deadline_at": urgency_deadline(case),
-        "aggregate": after.aggregate, "version": after.version}
+        "aggregate": after.aggregate, "policy_id": policy_id(case.policy),
+        "version": after.version}
     return after, values
 
 
@@ -199,6 +214,7 @@ class _Staged:
     session: Session
     case: Case
     now: datetime
+    signals: dict[str, Signal]
     deliveries: list[dict[str, Any]] = field(default_factory=list)
     timeline: list[dict[str, Any]] = field(default_factory=list)
     closed: list[str] = field(default_factory=list)
@@ -209,7 +225,7 @@ class _Staged:
     def take(self, effect: Effect) -> None:
         case = self.case
         if isinstance(effect, Send):
-            self.renderer = self.renderer or BodyRenderer(self.session, case)
+            self.renderer = self.renderer or BodyRenderer(self.session, case, self.signals)
             try:
                 body = self.renderer.body(effect)
             except Exception as error:
@@ -255,36 +271,3 @@ def check_team_room(session: Session, teams: list[str]) -> None:
         DELIVERIES.c.recipient.in_(wanted)).group_by(DELIVERIES.c.recipient)).all()
     if any(count > capacity.get(team, 0) for team, count in load):
         raise TeamTaken()
-
-
-def add_rows(session: Session, table: Table, rows: list[dict[str, Any]]) -> None:
-    """Insert rows that all have the same keys. On PostgreSQL a batch goes through COPY:
-    a multi-row INSERT of a few hundred rows costs more to build and parse, on both sides,
-    than the rows cost to store."""
-    connection = session.connection()
-    if connection.dialect.name != "postgresql" or len(rows) < COPY_FROM:
-        session.execute(insert(table), rows)
-        return
-    dialect = connection.dialect
-    columns = [table.c[name] for name in rows[0]]
-    processors = [column.type.dialect_impl(dialect).bind_processor(dialect)
-                  for column in columns]
-    driver = connection.connection.driver_connection
-    assert driver is not None, "a live psycopg connection"
-    names = ", ".join(f'"{column.name}"' for column in columns)
-    statement = f'COPY "{table.name}" ({names}) FROM STDIN'  # names from our own schema
-    try:
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:
-            for row in rows:
-                copy.write_row([value if process is None else process(value)
-                                for value, process in zip(row.values(), processors,
-                                                          strict=True)])
-    except psycopg.Error as error:
-        # Raised as SQLAlchemy raises a failed INSERT (IntegrityError for a duplicate
-        # open case, ...), so callers handle both paths alike; parameters stay hidden.
-        raise DBAPIError.instance(statement, None, error, psycopg.Error,
-                                  hide_parameters=True, dialect=dialect) from error
-
-
-# Below this many rows an INSERT is as cheap as a COPY.
-COPY_FROM = 20

@@ -198,20 +198,30 @@ _STAGE_TIMES = ("reached_at", "started_at", "confirm_due", "wait_due", "ack_due"
 _CASE_TIMES = ("opened_at", "last_signal_at", "resolved_at", "last_flash_at")
 
 
-def case_to_dict(case: Case) -> dict[str, Any]:
+def case_to_dict(case: Case, *, with_policy: bool = True) -> dict[str, Any]:
+    """The case as plain data. `with_policy` False leaves its policy snapshot out, for a
+    store that keeps each distinct policy once (`policy_document`) and gives it back to
+    `case_from_dict`: the snapshot is most of a new case's size, and nearly every case
+    shares it."""
     data: dict[str, Any] = {k: v for k, v in vars(case).items()
                             if k not in ("subject", "policy", "stages", "deliveries")}
     for key in _CASE_TIMES:
         data[key] = _time_out(getattr(case, key))
     data["subject"] = case.subject.to_dict()
-    data["policy"] = _policy_document(case.policy)
+    if with_policy:
+        data["policy"] = policy_document(case.policy)
     data["stages"] = [_stage_to_dict(stage) for stage in case.stages]
     data["deliveries"] = [dict(vars(d), results=list(d.results)) for d in case.deliveries]
     return data
 
 
-def case_from_dict(data: dict[str, Any]) -> Case:
-    policy = _snapshot_policy(data["policy"])
+def case_from_dict(data: dict[str, Any], policy: Policy | None = None) -> Case:
+    """The case from `case_to_dict`; `policy` is its snapshot when the data leaves it out
+    (a snapshot in the data wins: it is the case's own)."""
+    if "policy" in data:
+        policy = policy_from_document(data["policy"])
+    elif policy is None:
+        raise ValueError("the case's policy snapshot is neither in its data nor given")
     values = {k: v for k, v in data.items() if k not in ("subject", "policy", "stages",
                                                           "deliveries")}
     for key in _CASE_TIMES:
@@ -229,7 +239,7 @@ _POLICIES_KEPT = 32
 _DOCUMENTS: dict[int, tuple[Policy, dict[str, Any]]] = {}
 
 
-def _policy_document(policy: Policy) -> dict[str, Any]:
+def policy_document(policy: Policy) -> dict[str, Any]:
     """`policy_to_mapping`, once per policy object (a batch's cases share one). Callers
     serialise the mapping and never change it."""
     kept = _DOCUMENTS.get(id(policy))
@@ -243,7 +253,7 @@ def _policy_document(policy: Policy) -> dict[str, Any]:
 _POLICIES: dict[str, Policy] = {}
 
 
-def _snapshot_policy(mapping: dict[str, Any]) -> Policy:
+def policy_from_document(mapping: dict[str, Any]) -> Policy:
     """Every case carries its policy snapshot, and nearly all carry the same one: parse each
     distinct snapshot once. Its repr is a fraction of the cost of validating it again."""
     key = repr(mapping)

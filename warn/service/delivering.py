@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, or_, update
+from sqlalchemy import or_, update
 
 from warn.channels.base import OutboundMessage
 from warn.channels.sending import NotAccepted, send_with_retries
@@ -24,9 +24,11 @@ from warn.service import paging
 from warn.service.containment import on_fresh_facts, retry_alone
 from warn.service.context import Context
 from warn.service.leases import LEASE, PAUSE_BETWEEN_ROUNDS, ROUNDS
+from warn.store.many import any_of, update_rows
 from warn.store.models import Delivery
 from warn.work import Work
 
+DELIVERIES = Delivery.__table__
 SENDERS = 8
 BATCH = 500
 RECORD_EVERY_S = 0.5
@@ -38,6 +40,7 @@ class Claimed:
     case_id: str
     rounds: int
     message: OutboundMessage
+    attempts: int = 0  # sends tried in earlier rounds
 
 
 @dataclass(frozen=True)
@@ -82,14 +85,14 @@ def _claim(ctx: Context, delivery_ids: list[str]) -> list[Claimed]:
     with ctx.sessions.begin() as session:
         rows = session.execute(
             update(Delivery)
-            .where(Delivery.id.in_(delivery_ids), Delivery.state == "queued",
+            .where(any_of(session, Delivery.id, delivery_ids), Delivery.state == "queued",
                    or_(Delivery.lease_until.is_(None), Delivery.lease_until < now))
             .values(lease_until=now + LEASE, rounds=Delivery.rounds + 1)
             .returning(Delivery.id, Delivery.case_id, Delivery.rounds, Delivery.channel,
-                       Delivery.recipient, Delivery.body)).all()
+                       Delivery.recipient, Delivery.body, Delivery.attempts)).all()
     return [Claimed(case_id, rounds, OutboundMessage(delivery_id=delivery_id, channel=channel,
-                                                     recipient=recipient, body=body))
-            for delivery_id, case_id, rounds, channel, recipient, body in rows]
+                                                     recipient=recipient, body=body), attempts)
+            for delivery_id, case_id, rounds, channel, recipient, body, attempts in rows]
 
 
 def _page(ctx: Context, claimed: list[Claimed], done: Delivered) -> None:
@@ -163,24 +166,17 @@ def _record(ctx: Context, outcomes: list[Outcome], done: Delivered) -> None:
     failed = [o for o in outcomes if o.failure is not None and (
         o.failure.permanent or o.claimed.rounds >= ROUNDS)]
     paused = [o for o in outcomes if o.failure is not None and o not in failed]
-    table = Delivery.__table__
-    only_queued = (table.c.id == bindparam("b_id")) & (table.c.state == "queued")
     with ctx.sessions.begin() as session:
-        if sent:
-            session.execute(
-                update(table).where(only_queued).values(
-                    state="sent", sent_at=now, lease_until=None,
-                    attempts=table.c.attempts + bindparam("b_attempts")),
-                [{"b_id": o.claimed.message.delivery_id, "b_attempts": o.attempts}
-                 for o in sent])
-        if paused:
-            # Give the claim back a little later; the sweeper picks these up again.
-            session.execute(
-                update(table).where(only_queued).values(
-                    lease_until=now + PAUSE_BETWEEN_ROUNDS, last_error=bindparam("b_error"),
-                    attempts=table.c.attempts + bindparam("b_attempts")),
-                [{"b_id": o.claimed.message.delivery_id, "b_attempts": o.attempts,
-                  "b_error": _reason(o)} for o in paused])
+        update_rows(session, DELIVERIES, [
+            {"id": o.claimed.message.delivery_id, "state": "sent", "sent_at": now,
+             "lease_until": None, "attempts": o.claimed.attempts + o.attempts}
+            for o in sent], only={"state": "queued"})
+        # Give the claim back a little later; the sweeper picks these up again.
+        update_rows(session, DELIVERIES, [
+            {"id": o.claimed.message.delivery_id, "lease_until": now + PAUSE_BETWEEN_ROUNDS,
+             "last_error": _reason(o),
+             "attempts": o.claimed.attempts + o.attempts}
+            for o in paused], only={"state": "queued"})
     if failed:
         done.work.add(_record_failures(ctx, failed))
     done.states.update({o.claimed.message.delivery_id: "sent" for o in sent})

@@ -7,8 +7,6 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import insert, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from warn.domain.policy import Policy
@@ -16,6 +14,7 @@ from warn.domain.risk import is_urgent
 from warn.domain.signals import Signal, SignalError, UnknownPlace, validate_signal
 from warn.service.context import Context
 from warn.service.places import canonical_district, registered_districts, registered_schools
+from warn.store.many import any_of, insert_new_rows
 from warn.store.models import Audit, SignalRow
 from warn.work import Work
 
@@ -171,8 +170,8 @@ def _stored_hashes(session: Session, keys: Sequence[FeedKey]) -> dict[FeedKey, s
         by_feed.setdefault(feed, set()).add(feed_id)
     found: dict[FeedKey, str] = {}
     for feed, ids in by_feed.items():
-        rows = session.execute(select(SignalRow.feed_id, SignalRow.content_hash)
-                               .where(SignalRow.feed == feed, SignalRow.feed_id.in_(ids)))
+        rows = session.execute(select(SignalRow.feed_id, SignalRow.content_hash).where(
+            SignalRow.feed == feed, any_of(session, SignalRow.feed_id, sorted(ids))))
         found.update({(feed, feed_id): content_hash for feed_id, content_hash in rows})
     return found
 
@@ -188,14 +187,9 @@ def _insert(session: Session, signals: list[_Fresh], now: datetime, policy: Poli
              "msisdn": s.signal.subject.msisdn, "content_hash": s.content_hash,
              "payload": s.signal.to_dict(), "state": "received", "urgent": urgent[s.signal.id]}
             for s in signals]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    # One statement, many parameter sets: SQLAlchemy caches its compiled form and sends the
-    # rows as multi-row VALUES ("insertmanyvalues"), with the rows actually inserted back.
-    statement = insert(SignalRow).on_conflict_do_nothing(
-        index_elements=["feed", "feed_id"]).returning(SignalRow.id, SignalRow.feed,
-                                                       SignalRow.feed_id)
-    return {(feed, feed_id): urgent[signal_id]
-            for signal_id, feed, feed_id in session.execute(statement, rows)}
+    inserted = insert_new_rows(session, SignalRow.__table__, rows, unique=("feed", "feed_id"),
+                               returning=("id", "feed", "feed_id"))
+    return {(feed, feed_id): urgent[signal_id] for signal_id, feed, feed_id in inserted}
 
 
 def _settle_races(session: Session, fresh: dict[FeedKey, _Fresh],

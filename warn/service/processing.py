@@ -9,8 +9,9 @@ three failures its case is stuck (warn.service.containment).
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from warn.decisions.batch import CaseBatch, parsed_case
@@ -22,6 +23,7 @@ from warn.domain.risk import signal_score
 from warn.domain.signals import Signal, signal_from_dict
 from warn.service.containment import STORE_TROUBLE, describe, on_fresh_facts, retry_alone
 from warn.service.context import Context
+from warn.store.many import any_of, update_rows
 from warn.store.models import SignalRow
 from warn.vocabulary import decision_failed
 from warn.work import Work
@@ -76,30 +78,40 @@ def _alone(ctx: Context, signal_id: str) -> Work | str:
 def _process_batch(ctx: Context, signal_ids: list[str]) -> Processed:
     failed: dict[str, str] = {}
     with ctx.sessions.begin() as session:
-        rows = _lock_received(session, signal_ids)
-        fresh = [(row, signal_from_dict(row.payload)) for row in rows
-                 if row.state == "received"]
+        fresh = [(row, signal_from_dict(row.payload))
+                 for row in _lock_received(session, signal_ids)]
         batch = CaseBatch(session, ctx)
+        batch.writer.signals.update((signal.id, signal) for _, signal in fresh)
         batch.load_facts((s.subject.msisdn for _, s in fresh),
                          (s.subject.school for _, s in fresh))
         open_rows = batch.lock_open(signal.subject.msisdn for _, signal in fresh)
         cases: dict[str, tuple[CaseRef, Case | None]] = {
             msisdn: (row, None) for msisdn, row in open_rows.items()}
+        joined: list[dict[str, Any]] = []
         for row, signal in fresh:
             try:
-                row.case_id = _join(ctx, batch, cases, signal)
+                joined.append({"id": row.id, "state": "processed",
+                               "case_id": _join(ctx, batch, cases, signal)})
             except DecisionFailed as failure:
                 failed[row.id] = str(failure)
-                continue
-            row.state = "processed"
         work = batch.finish()
+        update_rows(session, SIGNALS, joined)
     return Processed(work, failed)
 
 
-def _lock_received(session: Session, signal_ids: list[str]) -> list[SignalRow]:
-    return list(session.scalars(
-        select(SignalRow).where(SignalRow.id.in_(signal_ids))
-        .order_by(SignalRow.received_at, SignalRow.id).with_for_update(skip_locked=True)))
+SIGNALS = SignalRow.__table__
+
+
+def _lock_received(session: Session, signal_ids: list[str]) -> list[Row[Any]]:
+    """The signals not processed yet, locked; those another worker holds are left to it.
+    Their state is looked at here, not in the query: asked for in SQL, PostgreSQL may read
+    every waiting signal through the partial index of received ones instead of the few
+    asked for by key."""
+    rows = session.execute(
+        select(SIGNALS.c.id, SIGNALS.c.state, SIGNALS.c.payload)
+        .where(any_of(session, SIGNALS.c.id, signal_ids))
+        .order_by(SIGNALS.c.received_at, SIGNALS.c.id).with_for_update(skip_locked=True))
+    return [row for row in rows if row.state == "received"]
 
 
 def _join(ctx: Context, batch: CaseBatch, cases: dict[str, tuple[CaseRef, Case | None]],
@@ -141,7 +153,7 @@ def _stick(ctx: Context, signal_id: str, what_failed: str) -> Work:
     """The signal could not be taken: it joins its number's open case, or a new one, and
     that case is stuck, waiting for an officer."""
     with ctx.sessions.begin() as session:
-        rows = [row for row in _lock_received(session, [signal_id]) if row.state == "received"]
+        rows = _lock_received(session, [signal_id])
         if not rows:
             return Work()
         row, signal = rows[0], signal_from_dict(rows[0].payload)
@@ -150,13 +162,15 @@ def _stick(ctx: Context, signal_id: str, what_failed: str) -> Work:
         if current is not None:
             # Should even reading the stored case fail, the error reaches the worker's log
             # and the sweeper hands the signal out again later.
-            stored = case_from_dict(current.aggregate)
+            stored = case_from_dict(current.aggregate, current.policy)
             _, case = batch.mark_stuck(current, stored, what_failed, signal,
                                        _score_if_it_can(signal, stored))
         else:
             fresh = open_case(uuid.uuid4().hex[:16], signal, ctx.policy, ctx.now())
             _, case = batch.mark_stuck(None, fresh, what_failed, signal,
                                        _score_if_it_can(signal, fresh))
-        row.state, row.case_id = "processed", case.id
-        return batch.finish()
+        work = batch.finish()
+        update_rows(session, SIGNALS, [{"id": row.id, "state": "processed",
+                                        "case_id": case.id}])
+        return work
 

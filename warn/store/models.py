@@ -153,6 +153,17 @@ class CaseRow(Base):
     deadline_at: Mapped[datetime | None]
     aggregate: Mapped[dict[str, Any]]
     version: Mapped[int] = mapped_column(default=0)
+    # the policy snapshot the case runs on (migration 0009); None: the aggregate holds it
+    policy_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class PolicyRow(Base):
+    """A policy snapshot, once, under the hash of its document (warn.store.policies)."""
+
+    __tablename__ = "policies"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document: Mapped[dict[str, Any]]
+    stored_at: Mapped[datetime]
 
 
 class Delivery(Base):

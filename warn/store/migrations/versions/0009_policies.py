@@ -1,0 +1,54 @@
+"""Each distinct policy snapshot once: a `policies` table keyed by the snapshot's hash,
+and `cases.policy_id` naming the one a case runs on. A case's aggregate then holds only
+what changes (warn.store.policies); aggregates written before keep their own snapshot
+and are read as they are. On PostgreSQL the aggregates that are still large enough to be
+compressed are compressed with lz4, several times cheaper than the default pglz.
+
+Revision ID: 0009
+Revises: 0008
+Create Date: 2026-12-01
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+from sqlalchemy.dialects.postgresql import JSONB
+
+revision: str = "0009"
+down_revision: str | Sequence[str] | None = "0008"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "policies",
+        sa.Column("id", sa.String(64), nullable=False),
+        sa.Column("document", sa.JSON().with_variant(JSONB(), "postgresql"), nullable=False),
+        sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
+        sa.PrimaryKeyConstraint("id", name="pk_policies"),
+    )
+    with op.batch_alter_table("cases") as table:
+        table.add_column(sa.Column("policy_id", sa.String(64), nullable=True))
+    if op.get_bind().dialect.name == "postgresql" and _has_lz4():
+        op.execute("ALTER TABLE cases ALTER COLUMN aggregate SET COMPRESSION lz4")
+
+
+def _has_lz4() -> bool:
+    """A server built without lz4 refuses the setting: it then keeps pglz."""
+    bind = op.get_bind()
+    try:
+        with bind.begin_nested():
+            bind.execute(sa.text("SET LOCAL default_toast_compression = 'lz4'"))
+    except sa.exc.DBAPIError:
+        return False
+    return True
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("cases") as table:
+        table.drop_column("policy_id")
+    op.drop_table("policies")
