@@ -31,9 +31,9 @@ class Snapshot:
 def snapshot(stack: BenchStack) -> Snapshot:
     seconds: dict[str, float] = {}
     for group in ("serve", "worker", "scheduler"):
-        seconds[group] = sum(_cpu(pid) for pid in _tree(stack.pids(group)))
-    seconds["postgres"] = sum(_cpu(pid) for pid in _named("postgres"))
-    seconds["redis"] = sum(_cpu(pid) for pid in _named("redis-server"))
+        seconds[group] = sum(process_cpu(pid) for pid in tree(stack.pids(group)))
+    seconds["postgres"] = sum(process_cpu(pid) for pid in _named("postgres"))
+    seconds["redis"] = sum(process_cpu(pid) for pid in _named("redis-server"))
     return Snapshot(seconds, read_phases(stack.phase_folder))
 
 
@@ -52,7 +52,7 @@ def read_phases(folder: Path) -> dict[str, float]:
     return totals
 
 
-def _cpu(pid: int) -> float:
+def process_cpu(pid: int) -> float:
     """utime + stime of a process, its threads included."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -61,7 +61,7 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) * TICK_S
 
 
-def _tree(pids: list[int]) -> set[int]:
+def tree(pids: list[int]) -> set[int]:
     """The processes and all their descendants (uvicorn and Celery fork children)."""
     found, todo = set(), list(pids)
     while todo:

@@ -30,6 +30,7 @@ def new_signal(prefix: str) -> dict[str, Any]:
 @dataclass
 class LoadResult:
     accepted_at: dict[str, float] = field(default_factory=dict)  # msisdn -> wall clock of 202
+    started_at: float = 0.0  # wall clock of the first request
     errors: int = 0
     seconds: float = 0.0
 
@@ -38,44 +39,48 @@ class LoadResult:
         return len(self.accepted_at) / self.seconds if self.seconds else 0.0
 
 
-def _client(token: str, clients: int) -> aiohttp.ClientSession:
-    return aiohttp.ClientSession(
-        connector=aiohttp.TCPConnector(limit=clients),
-        timeout=aiohttp.ClientTimeout(total=60),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"})
+def _client(token: str | None, clients: int) -> aiohttp.ClientSession:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    return aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=clients),
+                                 timeout=aiohttp.ClientTimeout(total=60), headers=headers)
 
 
-async def _post(client: aiohttp.ClientSession, url: str, body: bytes,
-                items: list[dict[str, Any]], result: LoadResult) -> None:
+Prepared = list[tuple[bytes, list[str]]]  # request bodies, each with the numbers it carries
+
+
+async def _post(client: aiohttp.ClientSession, url: str, body: bytes, numbers: list[str],
+                result: LoadResult, accepted: int = 202) -> None:
     try:
         async with client.post(url, data=body) as answer:
             await answer.read()
             status = answer.status
     except (aiohttp.ClientError, TimeoutError):
-        result.errors += len(items)
+        result.errors += len(numbers)
         return
-    if status != 202:
-        result.errors += len(items)
+    if status != accepted:
+        result.errors += len(numbers)
         return
     now = time.time()
-    for item in items:
-        result.accepted_at[item["subject"]["msisdn"]] = now
+    for number in numbers:
+        result.accepted_at[number] = now
 
 
-def _prepared(prefix: str, total: int, batch: int) -> list[tuple[bytes, list[dict[str, Any]]]]:
+def _prepared(prefix: str, total: int, batch: int) -> Prepared:
     """Request bodies for `total` signals, `batch` to a request (1: a bare signal)."""
     requests = []
     for n in range(0, total, batch):
         items = [new_signal(prefix) for _ in range(min(batch, total - n))]
         body = items[0] if batch == 1 else {"signals": items}
-        requests.append((json.dumps(body).encode(), items))
+        requests.append((json.dumps(body).encode(), [i["subject"]["msisdn"] for i in items]))
     return requests
 
 
 async def _drive(base_url: str, token: str, rate: float, seconds: float, batch: int,
                  prefix: str, clients: int) -> LoadResult:
     """Post `rate` signals a second for `seconds`, `batch` per request (1: single POSTs)."""
-    result = LoadResult()
+    result = LoadResult(started_at=time.time())
     prepared = _prepared(prefix, max(batch, int(rate * seconds)), batch)
     url = f"{base_url}/v1/signals"
     async with _client(token, clients) as client:
@@ -104,21 +109,27 @@ def drive(base_url: str, token: str, *, rate: float, seconds: float, batch: int 
 def flood(base_url: str, token: str, *, total: int, batch: int, clients: int,
           prefix: str = "flood") -> LoadResult:
     """As fast as the server takes them, from `clients` concurrent connections."""
-    return asyncio.run(_flood(base_url, token, total, batch, clients, prefix))
+    return flood_prepared(f"{base_url}/v1/signals", token, _prepared(prefix, total, batch),
+                          clients)
 
 
-async def _flood(base_url: str, token: str, total: int, batch: int, clients: int,
-                 prefix: str) -> LoadResult:
+def flood_prepared(url: str, token: str | None, prepared: Prepared, clients: int,
+                   accepted: int = 202) -> LoadResult:
+    """These requests, as fast as the server takes them (what a peer is driven with)."""
+    return asyncio.run(_flood(url, token, list(prepared), clients, accepted))
+
+
+async def _flood(url: str, token: str | None, prepared: Prepared, clients: int,
+                 accepted: int) -> LoadResult:
     result = LoadResult()
-    prepared = _prepared(prefix, total, batch)
     prepared.reverse()  # popped from the end, in order
-    url = f"{base_url}/v1/signals"
     async with _client(token, clients) as client:
         async def worker() -> None:
             while prepared:
-                body, items = prepared.pop()
-                await _post(client, url, body, items, result)
+                body, numbers = prepared.pop()
+                await _post(client, url, body, numbers, result, accepted)
 
+        result.started_at = time.time()
         start = time.monotonic()
         await asyncio.gather(*(worker() for _ in range(clients)))
         result.seconds = time.monotonic() - start

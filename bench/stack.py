@@ -58,7 +58,8 @@ class BenchStack:
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("WARN_")}
         env.update(WARN_DATABASE_URL=self.database_url, WARN_MOCK_LOG=str(self.gateway_log),
-                   WARN_BROKER_URL=f"{REDIS_ADMIN}/{self.redis_db}", PYTHONUNBUFFERED="1")
+                   WARN_BROKER_URL=f"{REDIS_ADMIN}/{self.redis_db}", PYTHONUNBUFFERED="1",
+                   WARN_PHASE_DIR=str(self.phase_folder))
         return env
 
     def __enter__(self) -> "BenchStack":
@@ -103,8 +104,10 @@ class BenchStack:
 
     def _spawn(self, name: str, *args: str) -> None:
         log = (self.folder / f"{name}.log").open("wb")
+        self.phase_folder.mkdir(exist_ok=True)
+        env = {**self.env(), "WARN_PHASE_PROCESS": args[0]}  # serve, worker, scheduler
         self.processes[name] = subprocess.Popen(
-            [*WARN, *args], env=self.env(), stdout=log, stderr=subprocess.STDOUT,
+            [*WARN, *args], env=env, stdout=log, stderr=subprocess.STDOUT,
             cwd=self.folder, start_new_session=True)
 
     def stop_all(self) -> None:

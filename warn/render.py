@@ -18,9 +18,18 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 from zoneinfo import ZoneInfo
 
-from jinja2 import FileSystemLoader, StrictUndefined, TemplateError, pass_context, select_autoescape
+from jinja2 import (
+    FileSystemLoader,
+    StrictUndefined,
+    TemplateError,
+    meta,
+    nodes,
+    pass_context,
+    select_autoescape,
+)
 from jinja2.runtime import Context
 from jinja2.sandbox import SandboxedEnvironment
 
@@ -110,7 +119,7 @@ def _check_one(channel: str, path: Path, label: str, ctx: MessageContext, root: 
 
 def _render(channel: str, ctx: MessageContext, templates_dir: Path | None) -> str:
     env = environment(templates_dir)
-    values = {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
+    values = dict(vars(ctx))
     # A fraud type without a label (`other`, or a feed's own code) never reaches a message.
     if not _labelled(ctx.fraud_type):
         values["fraud_type"] = None
@@ -118,10 +127,60 @@ def _render(channel: str, ctx: MessageContext, templates_dir: Path | None) -> st
             ctx.latest_attributes["fraud_type"]):
         values["latest_attributes"] = {
             key: value for key, value in ctx.latest_attributes.items() if key != "fraud_type"}
-    body = env.get_template(f"messages/{channel}.j2").render(values).strip()
+    name = f"messages/{channel}.j2"
+    key = _memo_key(env, name, values)
+    memo = _memos.setdefault(env, {})
+    if key is not None and key in memo:
+        return memo[key]
+    body = env.get_template(name).render(values).strip()
     if channel == "flash_sms":  # one SMS: template line breaks are layout, not text
         body = "".join(line.strip() for line in body.splitlines())
+    if key is not None:
+        if len(memo) >= _MEMO_SIZE:
+            memo.clear()
+        memo[key] = body
     return body
+
+
+# A template renders the same text from the same values (its filters are pure, and it
+# reads no clock): in a campaign thousands of messages differ only in values their
+# template never reads (the number, the case), and are rendered once.
+_MEMO_SIZE = 4096
+_memos: WeakKeyDictionary[SandboxedEnvironment, dict[tuple[object, ...], str]] = (
+    WeakKeyDictionary())
+
+
+def _memo_key(env: SandboxedEnvironment, name: str, values: Mapping[str, object]
+              ) -> tuple[object, ...] | None:
+    used = _names_read(env, name)
+    if used is None:
+        return None
+    try:
+        key = (name, *(_frozen(values.get(n)) for n in used))
+        hash(key)
+    except TypeError:  # a value that cannot be a key: rendered every time
+        return None
+    return key
+
+
+@lru_cache(maxsize=64)
+def _names_read(env: SandboxedEnvironment, name: str) -> tuple[str, ...] | None:
+    """The values a template reads; None when it can read more than it names (an include
+    or an extends shares its whole context), and is then never memoised."""
+    source = env.loader.get_source(env, name)[0] if env.loader else ""
+    tree = env.parse(source)
+    if any(tree.find_all((nodes.Include, nodes.Extends))) or any(
+            node.with_context for node in tree.find_all((nodes.Import, nodes.FromImport))):
+        return None
+    return tuple(sorted(meta.find_undeclared_variables(tree)))
+
+
+def _frozen(value: object) -> object:
+    if isinstance(value, Mapping):
+        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
+    if isinstance(value, list | tuple):
+        return tuple(_frozen(v) for v in value)
+    return value
 
 
 def _labelled(fraud_type: object) -> bool:
@@ -155,6 +214,9 @@ def _environment(root: str, centre: str) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
         finalize=_finalize,
+        # Checked at start-up and read once: a changed template takes a restart, as a
+        # changed policy does, and no render asks the disk whether the file changed.
+        auto_reload=False,
     )
     env.filters.update(
         national=national,

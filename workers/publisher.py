@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 
+from warn.phases import phase
 from warn.service.processing import BATCH
 from workers.lanes import BULK, PROCESS_SIGNALS, Message
 
@@ -34,7 +35,8 @@ def send_to_celery(task: str, lane: str, ids: list[object]) -> None:
 
     args = (ids,) if ids else ()
     try:
-        celery_app.send_task(task, args=args, queue=lane)
+        with phase("hand off"):
+            celery_app.send_task(task, args=args, queue=lane)
     except Exception:
         log.warning("could not publish %s; the scheduler will re-drive it", task,
                     exc_info=True)

@@ -20,6 +20,7 @@ from warn.api.schemas import BatchOut, SignalAccepted, SignalState, errors
 from warn.api.signal_doc import OPENAPI_EXTRA
 from warn.deps import Ctx
 from warn.domain.signals import SignalError, is_plain, parse_json
+from warn.phases import phase
 from warn.service.context import Context
 from warn.service.ingest import MAX_BATCH, Accepted, Outcome, Refused, ingest
 from warn.store.models import SignalRow
@@ -36,7 +37,9 @@ Feeder = Annotated[Principal, Depends(require("feed", "admin"))]
                               "description": "stored durably; see CONTRACT §3"},
                         **errors(400, 401, 403, 409, 413, 422, 503)})
 async def post_signals(request: Request, ctx: Ctx, user: Feeder) -> JSONResponse:
-    data = _parse(await _read_body(request))
+    body = await _read_body(request)
+    with phase("ingest"):
+        data = _parse(body)
     batch = isinstance(data, dict) and "signals" in data
     items = _batch_items(data) if batch else [data]
     actor = (user.name, user.role)

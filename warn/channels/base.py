@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,6 +46,15 @@ class TransientError(ChannelError):
 
 class PermanentError(ChannelError):
     """Retrying cannot help: gateway down for good, recipient refused, message rejected."""
+
+
+class BatchChannel(Protocol):
+    """A gateway that also takes several messages in one round trip."""
+
+    def send_many(self, messages: Sequence[OutboundMessage]) -> list[Receipt | ChannelError]:
+        """One answer per message, in order: its receipt, or the error `send` would have
+        raised for it (a TransientError is tried again on its own)."""
+        ...
 
 
 class Channel(Protocol):

@@ -7,7 +7,7 @@ attempt to deliver, and is reported to the domain as such.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from tenacity import (
@@ -77,6 +77,25 @@ def send_with_retries(
         reason = f"{last} (after {_attempts(retrying)} attempts)"
         raise NotAccepted(reason, permanent=False, attempts=_attempts(retrying)) from last
     return SendOutcome(receipt, _attempts(retrying))
+
+
+def first_tries(channel: Channel, messages: Sequence[OutboundMessage]
+                ) -> list[SendOutcome | NotAccepted | None] | None:
+    """One try of every message in one round trip, where the gateway takes batches (None
+    where it does not): each answer is the outcome, the refusal, or None for a message
+    to send again on its own, with `send_with_retries`."""
+    send_many = getattr(channel, "send_many", None)
+    if send_many is None:
+        return None
+    answers: list[SendOutcome | NotAccepted | None] = []
+    for answer in send_many(messages):
+        if isinstance(answer, Receipt):
+            answers.append(SendOutcome(answer, attempts=1))
+        elif isinstance(answer, PermanentError):
+            answers.append(NotAccepted(str(answer), permanent=True, attempts=1))
+        else:
+            answers.append(None)
+    return answers
 
 
 def _attempts(retrying: Retrying) -> int:

@@ -20,6 +20,7 @@ from warn.domain.decide import decide, mark_stuck
 from warn.domain.events import CloseDispatch, Event, InvalidResult, Missing, Rejected
 from warn.domain.policy import Policy
 from warn.domain.signals import Signal
+from warn.phases import phase
 from warn.store.models import CaseRow
 from warn.store.policies import snapshot
 from warn.vocabulary import decision_failed
@@ -80,14 +81,16 @@ class CaseBatch:
         self.load_facts([case.subject.msisdn], [case.subject.school])
         assert self.book is not None
         try:
-            after, effects = decide(case, event, now, self.book.facts)
+            with phase("decide"):
+                after, effects = decide(case, event, now, self.book.facts)
         except (Rejected, InvalidResult):
             raise
         except Exception as error:
             raise DecisionFailed(decision_failed("deciding", error, event)) from error
         try:
-            row = self.writer.save(row, case if row is not None else None, after, effects,
-                                   now, resync_timer=resync_timer)
+            with phase("write"):
+                row = self.writer.save(row, case if row is not None else None, after,
+                                       effects, now, resync_timer=resync_timer)
         except DecisionFailed:
             raise
         except Exception as error:
@@ -110,7 +113,8 @@ class CaseBatch:
 
     def finish(self) -> Work:
         """Write every staged decision; returns what they left to be done."""
-        self.writer.finish()
+        with phase("write"):
+            self.writer.finish()
         self.work.deliveries += self.writer.new_deliveries
         return self.work
 

@@ -18,6 +18,7 @@ from warn.domain.case import Case, case_to_dict, flags, next_deadline, urgency_d
 from warn.domain.events import CancelQueued, CloseDispatch, Effect, Note, Send
 from warn.domain.policy import Policy
 from warn.domain.signals import Signal
+from warn.phases import phase
 from warn.store.many import add_rows
 from warn.store.models import CaseRow, Delivery, Team, TimelineEntry, Timer
 from warn.store.policies import keep_policies, policy_id
@@ -227,7 +228,8 @@ class _Staged:
         if isinstance(effect, Send):
             self.renderer = self.renderer or BodyRenderer(self.session, case, self.signals)
             try:
-                body = self.renderer.body(effect)
+                with phase("render"):
+                    body = self.renderer.body(effect)
             except Exception as error:
                 raise DecisionFailed(decision_failed("rendering", error,
                                                      channel=effect.channel)) from error

@@ -11,15 +11,16 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import or_, update
 
 from warn.channels.base import OutboundMessage
-from warn.channels.sending import NotAccepted, send_with_retries
+from warn.channels.sending import NotAccepted, first_tries, send_with_retries
 from warn.decisions.batch import CaseBatch, lock_case, parsed_case
 from warn.decisions.writes import DecisionFailed
 from warn.domain.events import SendFailed
+from warn.phases import phase
 from warn.service import paging
 from warn.service.containment import on_fresh_facts, retry_alone
 from warn.service.context import Context
@@ -58,7 +59,11 @@ class Delivered:
 
 def deliver_many(ctx: Context, delivery_ids: Sequence[str]) -> Delivered:
     """Send what is still queued."""
-    ids = list(dict.fromkeys(delivery_ids))
+    with phase("send"):
+        return _deliver_many(ctx, list(dict.fromkeys(delivery_ids)))
+
+
+def _deliver_many(ctx: Context, ids: list[str]) -> Delivered:
     done = Delivered({}, Work())
     for start in range(0, len(ids), BATCH):
         claimed = _claim(ctx, ids[start:start + BATCH])
@@ -110,7 +115,12 @@ def _page(ctx: Context, claimed: list[Claimed], done: Delivered) -> None:
 
 
 def _send_all(ctx: Context, claimed: list[Claimed], done: Delivered) -> None:
-    """Send in parallel; record outcomes as they come, renew the lease of the rest."""
+    """Send in parallel; record outcomes as they come, renew the lease of the rest. A
+    gateway that takes batches gets one try of them all at once first: only the messages
+    it asks to have again are sent one by one, with their retries."""
+    claimed = _batched_first(ctx, claimed, done)
+    if not claimed:
+        return
     pool = _senders()
     running: dict[Future[Outcome], Claimed] = {pool.submit(_send, ctx, c): c
                                                for c in claimed}
@@ -127,6 +137,30 @@ def _send_all(ctx: Context, claimed: list[Claimed], done: Delivered) -> None:
         if running and time.monotonic() - renewed > LEASE.total_seconds() / 3:
             _renew(ctx, [c.message.delivery_id for c in running.values()])
             renewed = time.monotonic()
+
+
+def _batched_first(ctx: Context, claimed: list[Claimed], done: Delivered) -> list[Claimed]:
+    """Those still to send one by one."""
+    by_channel: dict[str, list[Claimed]] = {}
+    for one in claimed:
+        by_channel.setdefault(one.message.channel, []).append(one)
+    left: list[Claimed] = []
+    outcomes: list[Outcome] = []
+    for channel, group in by_channel.items():
+        answers = first_tries(ctx.gateways[channel], [c.message for c in group])
+        if answers is None:
+            left += group
+            continue
+        for one, answer in zip(group, answers, strict=True):
+            if answer is None:  # tried once: its retries count that try
+                left.append(replace(one, attempts=one.attempts + 1))
+            elif isinstance(answer, NotAccepted):
+                outcomes.append(Outcome(one, answer.attempts, answer))
+            else:
+                outcomes.append(Outcome(one, answer.attempts))
+    if outcomes:
+        _record(ctx, outcomes, done)
+    return left
 
 
 _pool: tuple[int, ThreadPoolExecutor] | None = None
@@ -152,6 +186,11 @@ def _renew(ctx: Context, delivery_ids: list[str]) -> None:
 
 
 def _send(ctx: Context, claimed: Claimed) -> Outcome:
+    with phase("send"):
+        return _send_one(ctx, claimed)
+
+
+def _send_one(ctx: Context, claimed: Claimed) -> Outcome:
     message = claimed.message
     try:
         outcome = send_with_retries(ctx.gateways[message.channel], message)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from warn.domain.policy import Policy
 from warn.domain.risk import is_urgent
 from warn.domain.signals import Signal, SignalError, UnknownPlace, validate_signal
+from warn.phases import phase
 from warn.service.context import Context
 from warn.service.places import canonical_district, registered_districts, registered_schools
 from warn.store.many import any_of, insert_new_rows
@@ -56,6 +57,12 @@ def ingest_requests(ctx: Context, requests: Sequence[Request]
 
     Ids are each feed's own (CONTRACT §3): a signal is known by its feed and the feed's id,
     and stored under a key of ours, so that no feed can take or read another's ids."""
+    with phase("ingest"):
+        return _ingest_requests(ctx, requests)
+
+
+def _ingest_requests(ctx: Context, requests: Sequence[Request]
+                     ) -> tuple[list[Outcome], Work]:
     now = ctx.now()
     outcomes: list[Outcome] = [([], []) for _ in requests]
     fresh: dict[FeedKey, _Fresh] = {}

@@ -21,6 +21,7 @@ from warn.domain.decide import open_case
 from warn.domain.events import SignalArrived
 from warn.domain.risk import signal_score
 from warn.domain.signals import Signal, signal_from_dict
+from warn.phases import phase
 from warn.service.containment import STORE_TROUBLE, describe, on_fresh_facts, retry_alone
 from warn.service.context import Context
 from warn.store.many import any_of, update_rows
@@ -78,13 +79,14 @@ def _alone(ctx: Context, signal_id: str) -> Work | str:
 def _process_batch(ctx: Context, signal_ids: list[str]) -> Processed:
     failed: dict[str, str] = {}
     with ctx.sessions.begin() as session:
-        fresh = [(row, signal_from_dict(row.payload))
-                 for row in _lock_received(session, signal_ids)]
-        batch = CaseBatch(session, ctx)
-        batch.writer.signals.update((signal.id, signal) for _, signal in fresh)
-        batch.load_facts((s.subject.msisdn for _, s in fresh),
-                         (s.subject.school for _, s in fresh))
-        open_rows = batch.lock_open(signal.subject.msisdn for _, signal in fresh)
+        with phase("read"):
+            fresh = [(row, signal_from_dict(row.payload))
+                     for row in _lock_received(session, signal_ids)]
+            batch = CaseBatch(session, ctx)
+            batch.writer.signals.update((signal.id, signal) for _, signal in fresh)
+            batch.load_facts((s.subject.msisdn for _, s in fresh),
+                             (s.subject.school for _, s in fresh))
+            open_rows = batch.lock_open(signal.subject.msisdn for _, signal in fresh)
         cases: dict[str, tuple[CaseRef, Case | None]] = {
             msisdn: (row, None) for msisdn, row in open_rows.items()}
         joined: list[dict[str, Any]] = []
@@ -95,7 +97,8 @@ def _process_batch(ctx: Context, signal_ids: list[str]) -> Processed:
             except DecisionFailed as failure:
                 failed[row.id] = str(failure)
         work = batch.finish()
-        update_rows(session, SIGNALS, joined)
+        with phase("write"):
+            update_rows(session, SIGNALS, joined)
     return Processed(work, failed)
 
 
