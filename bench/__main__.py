@@ -1,15 +1,17 @@
 """`python -m bench`: start the distributed stack on the local PostgreSQL and Redis, drive
-it, and print every figure beside the limit that bounds it."""
+it, and print every figure beside the target, limit or peer it is measured against."""
 
 import argparse
 import time
+from collections.abc import Callable
 
 from rich.console import Console
 from rich.table import Table
 
-from bench import figures, heavy, limits, urgent
+from bench import figures, heavy, limits, peer, urgent
 from bench.figures import Row
 from bench.stack import BenchStack
+from bench.targets import verdicts
 
 
 def main() -> None:
@@ -17,11 +19,16 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2, help="warn worker processes")
     parser.add_argument("--servers", type=int, default=2, help="warn serve processes")
     parser.add_argument("--quick", action="store_true", help="smaller loads, for a smoke run")
+    parser.add_argument("--peer", action="store_true",
+                        help="also drive Prometheus Alertmanager through the same work "
+                             "(installed from Debian's packages when missing)")
     parser.add_argument("--soak-minutes", type=float, default=2.0)
     parser.add_argument("--scale", default="10000,100000",
                         help="history sizes in cases, e.g. 10000,1000000")
     parser.add_argument("--timers", type=int, default=1_000_000, help="pending timers")
     parser.add_argument("--due", type=int, default=10_000, help="timers due in one second")
+    parser.add_argument("--many", type=int, default=100_000,
+                        help="timers due at once, for their firing rate (0: skip)")
     args = parser.parse_args()
     console = Console()
     started = time.monotonic()
@@ -30,29 +37,37 @@ def main() -> None:
         feed = stack.token("bench-feed", "feed")
         officer = stack.token("bench-officer", "officer")
         stack.start()
-        for name, step in (
-                ("ingest", lambda: figures.ingest(stack, feed, args.quick)),
-                ("end to end", lambda: figures.sustained(stack, feed, args.quick)),
-                ("latency", lambda: figures.latency(stack, feed, args.quick)),
-                ("latency at a rate it keeps up with",
-                 lambda: figures.latency(stack, feed, args.quick, rate=100)),
-                ("urgent behind a backlog",
-                 lambda: urgent.behind_backlog(stack, feed, args.quick)),
-                ("scale", lambda: heavy.scale(stack, feed, officer,
-                                              [int(s) for s in args.scale.split(",")])),
-                ("timers", lambda: heavy.timers(stack, args.timers, args.due)),
-                ("soak", lambda: figures.soak(stack, feed, args.soak_minutes))):
+        steps: list[tuple[str, Callable[[], list[Row]]]] = [
+            ("burst, with its CPU", lambda: figures.burst(stack, feed, args.quick)),
+            ("ingest", lambda: figures.ingest(stack, feed, args.quick)),
+            ("single POSTs", lambda: figures.singles(stack, feed, args.quick)),
+            ("end to end", lambda: figures.sustained(stack, feed, args.quick)),
+            ("latency", lambda: figures.latency(stack, feed, args.quick)),
+            ("latency at a rate it keeps up with",
+             lambda: figures.latency(stack, feed, args.quick, rate=100)),
+            ("urgent behind a backlog", lambda: urgent.behind_backlog(stack, feed, args.quick)),
+            ("scale", lambda: heavy.scale(stack, feed, officer,
+                                          [int(s) for s in args.scale.split(",")])),
+            ("timers", lambda: heavy.timers(stack, args.timers, args.due, args.many)),
+            ("soak", lambda: figures.soak(stack, feed, args.soak_minutes))]
+        for name, step in steps:
             waited = figures.settle(stack)
             console.log(f"measuring {name} (after {waited:.0f} s to settle) …")
-            measured = step()
-            for row in measured:
-                console.log(f"  {row.figure}: {row.value:,.1f} {row.unit} {row.note}")
-            rows += measured
+            rows += _logged(console, step())
         stack.stop_all()
         console.log("measuring the limits …")
-        rows += [limits.celery_noop(stack), limits.raw_insert(stack)]
+        rows += _logged(console, [limits.celery_noop(stack), limits.raw_insert(stack)])
+    if args.peer:
+        console.log("measuring the peer, Prometheus Alertmanager …")
+        rows += _logged(console, peer.measure(args.quick))
     _print(console, rows, f"{args.servers} server and {args.workers} worker processes",
            time.monotonic() - started)
+
+
+def _logged(console: Console, rows: list[Row]) -> list[Row]:
+    for row in rows:
+        console.log(f"  {row.figure}: {row.value:,.1f} {row.unit} {row.note}")
+    return rows
 
 
 def _print(console: Console, rows: list[Row], processes: str, seconds: float) -> None:
@@ -63,16 +78,16 @@ def _print(console: Console, rows: list[Row], processes: str, seconds: float) ->
     for row in rows:
         table.add_row(row.figure, f"{row.value:,.1f}", row.unit, row.note)
     console.print(table)
-    by_name = {row.figure: row for row in rows}
-    noop = by_name.get("limit: Celery no-op tasks (1 prefork worker)")
-    insert = by_name.get("limit: raw batched INSERT into PostgreSQL")
-    e2e = by_name.get("end to end, sustained (batch ingest)")
-    batch = by_name.get("ingest, batches of 1,000 (4 clients)")
-    if noop and e2e and noop.value:
-        console.print(f"end to end / Celery no-op tasks per worker: "
-                      f"{e2e.value / noop.value:.2f} (signals per no-op task)")
-    if insert and batch and insert.value:
-        console.print(f"batch ingest / raw INSERT rate: {batch.value / insert.value:.2f}")
+    checked = Table(title="targets (each against a bound, or a figure of this same run)")
+    for column in ("figure", "value", "target", "limit", "ratio", "met"):
+        checked.add_column(column, justify="right" if column in ("value", "limit", "ratio")
+                           else "left")
+    for verdict in verdicts(rows):
+        ratio = verdict.value / verdict.limit if verdict.limit else float("nan")
+        checked.add_row(verdict.target.figure, f"{verdict.value:,.1f}", verdict.target.says(),
+                        f"{verdict.limit:,.1f}", f"{ratio:.2f}",
+                        "yes" if verdict.met else "[bold red]NO[/]")
+    console.print(checked)
 
 
 if __name__ == "__main__":

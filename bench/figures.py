@@ -6,6 +6,7 @@ from dataclasses import dataclass
 import httpx
 import psycopg
 
+from bench import cpu
 from bench.gateway import count_lines, first_flashes, percentile
 from bench.load import drive, flood
 from bench.stack import BenchStack, rss_mb
@@ -16,8 +17,6 @@ class Row:
     figure: str
     value: float
     unit: str
-    limit: float | None = None
-    limit_name: str = ""
     note: str = ""
 
 
@@ -53,17 +52,68 @@ def analyse(stack: BenchStack) -> None:
 
 
 def ingest(stack: BenchStack, token: str, quick: bool) -> list[Row]:
-    singles = flood(stack.base_url, token, total=1000 if quick else 4000, batch=1, clients=64,
-                    prefix="single")
-    wait_drained(stack, count_lines(stack.gateway_log) and len(singles.accepted_at))
     done = count_lines(stack.gateway_log)
     batches = flood(stack.base_url, token, total=10_000 if quick else 40_000, batch=1000,
                     clients=4, prefix="batch")
     wait_drained(stack, done + len(batches.accepted_at))
-    return [Row("ingest, single POSTs (64 clients)", singles.rate, "signals/s",
-                note=f"{singles.errors} errors"),
-            Row("ingest, batches of 1,000 (4 clients)", batches.rate, "signals/s",
+    return [Row("ingest, batches of 1,000 (4 clients)", batches.rate, "signals/s",
                 note=f"{batches.errors} errors")]
+
+
+BURST_FIGURE = "end to end, burst in batches of 100 (4 clients)"
+CPU_FIGURE = "CPU per signal, all processes (burst)"
+
+
+def burst(stack: BenchStack, token: str, quick: bool) -> list[Row]:
+    """20,000 signals posted as fast as warn takes them, in POSTs of 100 (as the peer is
+    driven), each to its first flash SMS; the CPU they cost, by process and by phase."""
+    total = 5_000 if quick else 20_000
+    before_lines, before = count_lines(stack.gateway_log), cpu.snapshot(stack)
+    load = flood(stack.base_url, token, total=total, batch=100, clients=4, prefix="burst")
+    wait_drained(stack, before_lines + len(load.accepted_at), timeout_s=300)
+    spent = cpu.snapshot(stack).minus(before)
+    flashes = first_flashes(stack.gateway_log)
+    waits = [(flashes[m] - at) * 1000 for m, at in load.accepted_at.items() if m in flashes]
+    last = max((flashes[m] for m in load.accepted_at if m in flashes),
+               default=load.started_at)
+    carried = max(1, len(waits))
+    rows = [Row("ingest, burst in batches of 100 (4 clients)", load.rate, "signals/s",
+                note=f"{load.errors} errors"),
+            Row(BURST_FIGURE, len(waits) / max(1e-9, last - load.started_at), "signals/s",
+                note=f"{len(waits):,} of {total:,} warned"),
+            Row("202 → flash SMS p99, burst in batches of 100", percentile(waits, 0.99), "ms"),
+            Row(CPU_FIGURE, sum(spent.seconds.values()) / carried * 1e6, "µs",
+                note="servers, workers, scheduler, PostgreSQL, Redis; from /proc")]
+    for process, seconds in spent.seconds.items():
+        rows.append(Row(f"  CPU per signal: {process}", seconds / carried * 1e6, "µs",
+                        note=f"{seconds / max(1e-9, sum(spent.seconds.values())):.0%}"))
+    for key, seconds in sorted(spent.phases.items()):
+        rows.append(Row(f"    phase {key}", seconds / carried * 1e6, "µs"))
+    for process in ("serve", "worker"):
+        inside = sum(s for k, s in spent.phases.items() if k.startswith(f"{process}/"))
+        rest = spent.seconds.get(process, 0.0) - inside
+        rows.append(Row(f"    phase {process}/(outside every phase)", rest / carried * 1e6,
+                        "µs", note="HTTP, Celery, commits, logging"))
+    return rows
+
+
+def singles(stack: BenchStack, token: str, quick: bool) -> list[Row]:
+    """Signals one per POST as fast as warn takes them, each to its first flash SMS."""
+    total = 1_000 if quick else 4_000
+    before_lines = count_lines(stack.gateway_log)
+    load = flood(stack.base_url, token, total=total, batch=1, clients=64, prefix="single")
+    wait_drained(stack, before_lines + len(load.accepted_at), timeout_s=300)
+    flashes = first_flashes(stack.gateway_log)
+    waits = [(flashes[m] - at) * 1000 for m, at in load.accepted_at.items() if m in flashes]
+    last = max((flashes[m] for m in load.accepted_at if m in flashes),
+               default=load.started_at)
+    return [Row("ingest, single POSTs (64 clients)", load.rate, "signals/s",
+                note=f"{load.errors} errors"),
+            Row("end to end, single POSTs (64 clients)",
+                len(waits) / max(1e-9, last - load.started_at), "signals/s",
+                note=f"{len(waits):,} of {total:,} warned"),
+            Row("202 → flash SMS p99, single POSTs (64 clients)", percentile(waits, 0.99),
+                "ms")]
 
 
 def sustained(stack: BenchStack, token: str, quick: bool) -> list[Row]:
@@ -71,7 +121,7 @@ def sustained(stack: BenchStack, token: str, quick: bool) -> list[Row]:
     load's end: above it a backlog grows."""
     best, best_note = 0.0, "none"
     seconds = 8 if quick else 15
-    for rate in (1000, 1500, 2000, 2500, 3000, 3500):
+    for rate in (1000, 1500, 2000, 2500, 3000, 3500, 4000, 5000):
         analyse(stack)  # each rate adds tens of thousands of rows
         before = count_lines(stack.gateway_log)
         load = drive(stack.base_url, token, rate=rate, seconds=seconds, batch=500,
@@ -117,17 +167,17 @@ def soak(stack: BenchStack, token: str, minutes: float, rate: float = 300) -> li
         backlog.append(_backlog(stack))
     end_rss = (rss_mb(servers), rss_mb(workers))
     grew = backlog[-1] > max(backlog[0], rate)  # more than a second's worth, and rising
-    return [Row("soak: server RSS start → end", end_rss[0], "MB",
-                note=f"start {start_rss[0]:.0f} MB ({_change(start_rss[0], end_rss[0])})"),
-            Row("soak: workers RSS start → end", end_rss[1], "MB",
-                note=f"start {start_rss[1]:.0f} MB ({_change(start_rss[1], end_rss[1])})"),
+    return [Row("soak: server RSS growth", _growth(start_rss[0], end_rss[0]), "%",
+                note=f"{start_rss[0]:.0f} → {end_rss[0]:.0f} MB"),
+            Row("soak: workers RSS growth", _growth(start_rss[1], end_rss[1]), "%",
+                note=f"{start_rss[1]:.0f} → {end_rss[1]:.0f} MB"),
             Row("soak: backlog at the end", backlog[-1], "items",
                 note=f"{minutes:g} min at {rate:.0f}/s; samples {backlog}; "
                      + ("GREW" if grew else "flat"))]
 
 
-def _change(before: float, after: float) -> str:
-    return f"{(after - before) / before * 100:+.1f} %" if before else "n/a"
+def _growth(before: float, after: float) -> float:
+    return (after - before) / before * 100 if before else float("nan")
 
 
 def _backlog(stack: BenchStack) -> int:

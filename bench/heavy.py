@@ -24,44 +24,62 @@ def _one(stack: BenchStack, sql: str) -> object:
     return row[0]
 
 
-def timers(stack: BenchStack, pending: int, due: int) -> list[Row]:
+def timers(stack: BenchStack, pending: int, due: int, many: int = 0) -> list[Row]:
     """`due` timers falling due in the same second among `pending` in the table: how long
-    until every one has fired, and how late each fired."""
+    until every one has fired, and how late each fired; then `many` due at once, and the
+    rate they fire at."""
     template = template_case(stack)
     started = time.monotonic()
-    window_closed = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
-    copy_cases(stack.database_url, template, "t", 1, due, state="open",
-               last_signal=window_closed, with_history=False)
     copy_cases(stack.database_url, template, "t", due + 1, pending, state="open",
                last_signal=datetime.now(UTC).isoformat(), with_history=False)
     add_timers(stack.database_url, "t", due + 1, pending,
                (datetime.now(UTC) + timedelta(days=365)).isoformat())
     filled = time.monotonic() - started
-    due_at = datetime.now(UTC) + timedelta(seconds=3)
-    add_timers(stack.database_url, "t", 1, due, due_at.isoformat())
-    deadline = time.monotonic() + 120
-    fired = 0.0
-    while time.monotonic() < deadline:
-        fired = scalar(stack.database_url, "SELECT count(*) FROM timers WHERE status = 'fired'"
-                       " AND case_id LIKE 't%%'")
-        if fired >= due:
-            break
-        time.sleep(0.2)
-    lateness = _lateness(stack, due_at)
+    lateness, fired = _fire(stack, template, "t", 1, due)
     all_fired = max(lateness, default=float("nan")) / 1000
-    note = f"{pending:,} pending ({filled:.0f} s to make); {int(fired):,} of {due:,} fired"
-    return [Row("timers: all due fired within", all_fired, "s", note=note),
+    note = f"{pending:,} pending ({filled:.0f} s to make); {fired:,} of {due:,} fired"
+    rows = [Row("timers: all due fired within", all_fired, "s", note=note),
             Row("timers: lateness p50", percentile(lateness, 0.5), "ms"),
             Row("timers: lateness p99", percentile(lateness, 0.99), "ms"),
             Row("timers: lateness max", max(lateness, default=float("nan")), "ms")]
+    if many:
+        # numbers after the pending ones': no two open cases share a number
+        lateness, fired = _fire(stack, template, "m", pending + 1, many)
+        seconds = max(lateness, default=float("nan")) / 1000
+        rows.append(Row(f"timers: {many:,} due at once, fired at", fired / seconds,
+                        "timers/s", note=f"{fired:,} of {many:,} fired within {seconds:.1f} s"
+                                         f"; lateness p99 {percentile(lateness, 0.99):,.0f} ms"))
+    return rows
 
 
-def _lateness(stack: BenchStack, due_at: datetime) -> list[float]:
+def _fire(stack: BenchStack, template: str, prefix: str, first: int, due: int
+          ) -> tuple[list[float], int]:
+    """`due` open cases whose window closed hours ago, their timers falling due in three
+    seconds; how late each fired (ms), once all have or two minutes have passed."""
+    window_closed = (datetime.now(UTC) - timedelta(hours=3)).isoformat()
+    last = first + due - 1
+    copy_cases(stack.database_url, template, prefix, first, last, state="open",
+               last_signal=window_closed, with_history=False)
+    due_at = datetime.now(UTC) + timedelta(seconds=3)
+    add_timers(stack.database_url, prefix, first, last, due_at.isoformat())
+    deadline = time.monotonic() + 120
+    fired = 0
+    while time.monotonic() < deadline:
+        fired = int(scalar(stack.database_url, "SELECT count(*) FROM timers WHERE status = "
+                           f"'fired' AND case_id LIKE '{prefix}%%'"))
+        if fired >= due:
+            break
+        time.sleep(0.2)
+    return _lateness(stack, due_at, prefix), fired
+
+
+def _lateness(stack: BenchStack, due_at: datetime, prefix: str) -> list[float]:
     import psycopg
 
     with psycopg.connect(stack.database_url) as db:
         rows = db.execute("SELECT extract(epoch FROM at - %s) * 1000 FROM timeline "
-                          "WHERE type = 'resolved' AND case_id LIKE 't%%'", [due_at]).fetchall()
+                          f"WHERE type = 'resolved' AND case_id LIKE '{prefix}%%'",
+                          [due_at]).fetchall()
     return [float(r[0]) for r in rows]
 
 
@@ -89,6 +107,14 @@ def scale(stack: BenchStack, token: str, officer: str, sizes: list[int]) -> list
                  Row(f"scale {label}: database bytes per case", size_bytes / cases, "bytes"),
                  Row(f"scale {label}: officer queue page", queue_ms, "ms"),
                  Row(f"scale {label}: case lookup", case_ms, "ms")]
+    if len(sizes) > 1:
+        small, large = f"{min(sizes):,} cases", f"{max(sizes):,} cases"
+        by_name = {row.figure: row.value for row in rows}
+        for what in ("time per signal", "officer queue page", "case lookup"):
+            rows.append(Row(f"scale: {what}, largest / smallest",
+                            by_name[f"scale {large}: {what}"]
+                            / by_name[f"scale {small}: {what}"], "×",
+                            note=f"{large} against {small}"))
     return rows
 
 

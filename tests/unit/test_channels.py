@@ -284,3 +284,55 @@ def test_retried_send_through_a_flaky_mock_is_logged_once(tmp_path: Path) -> Non
         send_with_retries(gateway, message(f"d-{n}"), attempts=30, sleep=lambda _: None)
 
     assert len(log_lines(log)) == 20
+
+
+# --- batches ----------------------------------------------------------------------------
+
+
+def test_a_batch_is_logged_once_per_message_and_repeats_are_duplicates(tmp_path: Path) -> None:
+    log = tmp_path / "mock.log"
+    one = MockGateway("flash_sms", MockBehaviour(log_path=log))
+    other = MockGateway("flash_sms", MockBehaviour(log_path=log))  # another worker
+    first = one.send_many([message("b-1"), message("b-2")])
+    again = other.send_many([message("b-2"), message("b-3")])
+    assert [isinstance(a, Receipt) and a.duplicate for a in first] == [False, False]
+    assert [isinstance(a, Receipt) and a.duplicate for a in again] == [True, False]
+    assert [line["delivery_id"] for line in log_lines(log)] == ["b-1", "b-2", "b-3"]
+    assert other.send(message("b-1")).duplicate
+
+
+def test_a_batch_answers_each_message_as_a_send_would(tmp_path: Path) -> None:
+    busy = MockGateway("flash_sms", MockBehaviour(fail_rate=1.0))
+    down = MockGateway("flash_sms", MockBehaviour(down=True))
+    assert all(isinstance(a, TransientError) for a in busy.send_many([message("x")] * 3))
+    assert all(isinstance(a, PermanentError) for a in down.send_many([message("y")] * 2))
+    assert busy.accepted == [] and down.accepted == []
+
+
+def test_a_batch_spends_one_round_trip() -> None:
+    gateway = MockGateway("flash_sms", MockBehaviour(latency_ms=200))
+    start = time.monotonic()
+    gateway.send_many([message(f"r-{n}") for n in range(10)])
+    assert 0.19 < time.monotonic() - start < 1.0
+
+
+def test_first_tries_sort_a_batch_into_sent_refused_and_to_retry() -> None:
+    from warn.channels.sending import SendOutcome, first_tries
+
+    class HalfBusy:
+        name = "flash_sms"
+
+        def send(self, msg: OutboundMessage) -> Receipt:
+            raise AssertionError("a batch gateway is sent batches")
+
+        def send_many(self, messages: list[OutboundMessage]) -> list[object]:
+            return [Receipt("g-1", False), TransientError("busy"), PermanentError("refused")]
+
+    answers = first_tries(HalfBusy(), [message("1"), message("2"), message("3")])
+    assert answers is not None
+    sent, retry, refused = answers
+    assert isinstance(sent, SendOutcome) and sent.attempts == 1
+    assert retry is None
+    assert isinstance(refused, NotAccepted) and refused.permanent and refused.attempts == 1
+    no_batches = type("OneByOne", (), {"name": "flash_sms", "send": lambda self, m: None})()
+    assert first_tries(no_batches, [message("4")]) is None

@@ -286,3 +286,34 @@ def test_html_pages_from_the_same_environment_are_autoescaped(templates_copy: Pa
     page = environment(templates_copy).get_template("page.html").render(name="<b>x.cn</b>")
 
     assert page == "<p>&lt;b&gt;x.cn&lt;/b&gt;</p>"
+
+
+def test_a_message_rendered_again_from_other_values_is_rendered_anew() -> None:
+    """Rendered text is kept by the values its template reads: any of them changing
+    renders again, one it never reads does not matter."""
+    first = render_message("flash_sms", CALL)
+    named = render_message("flash_sms", dataclasses.replace(CALL, subject_name="王芳"))
+    other_number = render_message("flash_sms", dataclasses.replace(CALL, msisdn="+8613900000000"))
+    app = render_message("flash_sms", dataclasses.replace(
+        CALL, latest_kind="fraud_app_install", latest_attributes={"app": "会议助手"}))
+    assert named != first and "王芳" in named
+    assert other_number == first
+    assert app != first and "卸载" in app
+    page = render_message("duty_page", CALL)
+    other_page = render_message("duty_page", dataclasses.replace(CALL, case_id="C-9999"))
+    assert "C-9999" in other_page and other_page != page
+
+
+def test_a_template_that_includes_another_is_rendered_every_time(tmp_path: Path) -> None:
+    from warn.render import _names_read
+
+    templates = tmp_path / "templates"
+    shutil.copytree(resolve_templates_dir(), templates)
+    (templates / "messages" / "_tail.j2").write_text("{{ case_id }}", "utf-8")
+    (templates / "messages" / "duty_page.j2").write_text(
+        "值班：{% include 'messages/_tail.j2' %}", "utf-8")
+    env = environment(templates)
+    assert _names_read(env, "messages/duty_page.j2") is None
+    bodies = {render_message("duty_page", dataclasses.replace(CALL, case_id=f"C-{n}"),
+                             templates_dir=templates) for n in range(3)}
+    assert bodies == {"值班：C-0", "值班：C-1", "值班：C-2"}

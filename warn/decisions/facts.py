@@ -8,8 +8,9 @@ teams a batch sent out still had room is checked under their row locks when it i
 (`warn.decisions.writes.check_team_room`).
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
+from typing import TypeVar
 
 from sqlalchemy import String, bindparam, func, select
 from sqlalchemy.dialects import postgresql
@@ -19,17 +20,22 @@ from warn.domain.events import CloseDispatch, Effect, Send
 from warn.domain.facts import Facts, OnShift, TeamPlace
 from warn.store.models import Delivery, RosterEntry, Team, User
 
+K = TypeVar("K")
+V = TypeVar("V")
+
 
 class FactBook:
     def __init__(self, session: Session, msisdns: Iterable[str] = (),
                  schools: Iterable[str | None] = ()) -> None:
         self._session = session
         self._liaisons = liaisons_of(session, {s for s in schools if s})
-        self._officers = officers(session)
-        self._roster = roster(session)
-        self._teams = {team.id: TeamPlace(team.district, team.capacity)
-                       for team in session.scalars(select(Team))}
-        self._load = open_dispatches(session, list(self._teams))
+        # Read when a decision first asks for them: a batch of flash SMS pages nobody and
+        # sends no team, and saves four queries.
+        self._officers = Lazy(lambda: officers(session))
+        self._roster = Lazy(lambda: roster(session))
+        self._teams = Lazy(lambda: {team.id: TeamPlace(team.district, team.capacity)
+                                    for team in session.scalars(select(Team))})
+        self._load = Lazy(lambda: open_dispatches(session, list(self._teams)))
         numbers = sorted(set(msisdns))
         self._asked = set(numbers)
         self._flashes = last_flashes(session, numbers) if numbers else {}
@@ -53,9 +59,32 @@ class FactBook:
             if isinstance(effect, Send) and effect.channel == "flash_sms":
                 self._flashes[effect.recipient] = now
             elif isinstance(effect, Send) and effect.channel == "mobile_team":
-                self._load[effect.recipient] = self._load.get(effect.recipient, 0) + 1
+                load = self._load.loaded()
+                load[effect.recipient] = load.get(effect.recipient, 0) + 1
             elif isinstance(effect, CloseDispatch) and self._load.get(effect.team):
-                self._load[effect.team] -= 1
+                self._load.loaded()[effect.team] -= 1
+
+
+class Lazy(Mapping[K, V]):
+    """A mapping read from the database on first use, within the batch's transaction."""
+
+    def __init__(self, read: Callable[[], dict[K, V]]) -> None:
+        self._read = read
+        self._data: dict[K, V] | None = None
+
+    def loaded(self) -> dict[K, V]:
+        if self._data is None:
+            self._data = self._read()
+        return self._data
+
+    def __getitem__(self, key: K) -> V:
+        return self.loaded()[key]
+
+    def __iter__(self) -> Iterator[K]:
+        return iter(self.loaded())
+
+    def __len__(self) -> int:
+        return len(self.loaded())
 
 
 def liaisons_of(session: Session, schools: set[str]) -> dict[str, tuple[str, ...]]:

@@ -112,7 +112,7 @@ def insert_new_rows(session: Session, table: Table, rows: Rows, *,
 
 
 def _unnest(casts: list[str], names: list[str]) -> str:
-    arrays = ", ".join(f"CAST(%s AS {cast}[])" for cast in casts)
+    arrays = ", ".join(f"CAST(%b AS {cast}[])" for cast in casts)
     columns = ", ".join(f'"{name}"' for name in names)
     return f"unnest({arrays}) AS v({columns})"
 

@@ -255,7 +255,10 @@ Index(
     sqlite_where=text("flag_no_team = 1"),
 )
 _partial("ix_deliveries_queued", Delivery.created_at, where=Delivery.state == "queued")
-Index("ix_deliveries_dispatch", Delivery.channel, Delivery.recipient, Delivery.dispatch_open)
+# Only team dispatches and grouped pages are looked up by these (migration 0009): a flash
+# SMS, most of all rows, is written to neither index.
+_partial("ix_deliveries_dispatch", Delivery.recipient, Delivery.dispatch_open,
+         where=Delivery.channel == "mobile_team")
 # The flash SMS cooldown: each number's last flash SMS, for a whole batch of numbers.
 _partial("ix_deliveries_flash_recipient", Delivery.recipient, Delivery.created_at,
          where=Delivery.channel == "flash_sms")
@@ -379,4 +382,5 @@ _partial("ix_page_messages_sending", PageMessage.officer, PageMessage.lease_unti
 # The pages that wait for an officer's next message, and an officer's unanswered pages.
 _partial("ix_deliveries_duty_pages", Delivery.recipient, Delivery.state,
          where=Delivery.channel == "duty_page")
-Index("ix_deliveries_page_message_id", Delivery.page_message_id)
+_partial("ix_deliveries_page_message_id", Delivery.page_message_id,
+         where=Delivery.page_message_id.is_not(None))

@@ -33,6 +33,16 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("cases") as table:
         table.add_column(sa.Column("policy_id", sa.String(64), nullable=True))
+    # Only team dispatches and grouped pages are looked up by these two: a flash SMS, most
+    # of all deliveries, is written to neither index, on insert or on any update.
+    op.drop_index("ix_deliveries_dispatch", table_name="deliveries")
+    op.create_index("ix_deliveries_dispatch", "deliveries", ["recipient", "dispatch_open"],
+                    postgresql_where=sa.text("channel = 'mobile_team'"),
+                    sqlite_where=sa.text("channel = 'mobile_team'"))
+    op.drop_index("ix_deliveries_page_message_id", table_name="deliveries")
+    op.create_index("ix_deliveries_page_message_id", "deliveries", ["page_message_id"],
+                    postgresql_where=sa.text("page_message_id IS NOT NULL"),
+                    sqlite_where=sa.text("page_message_id IS NOT NULL"))
     if op.get_bind().dialect.name == "postgresql" and _has_lz4():
         op.execute("ALTER TABLE cases ALTER COLUMN aggregate SET COMPRESSION lz4")
 
@@ -49,6 +59,11 @@ def _has_lz4() -> bool:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_deliveries_page_message_id", table_name="deliveries")
+    op.create_index("ix_deliveries_page_message_id", "deliveries", ["page_message_id"])
+    op.drop_index("ix_deliveries_dispatch", table_name="deliveries")
+    op.create_index("ix_deliveries_dispatch", "deliveries",
+                    ["channel", "recipient", "dispatch_open"])
     with op.batch_alter_table("cases") as table:
         table.drop_column("policy_id")
     op.drop_table("policies")
