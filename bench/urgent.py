@@ -1,7 +1,6 @@
 """Urgent work behind a backlog (CONTRACT §6): bulk signals waiting, then ongoing calls one
 by one, and a medium case's timer falling due meanwhile. What each urgent thing waited."""
 
-import json
 import time
 from datetime import UTC, datetime, timedelta
 
@@ -44,7 +43,7 @@ def behind_backlog(stack: BenchStack, token: str, quick: bool) -> list[Row]:
             max(waits, default=float("nan")), "ms"),
         Row("urgent behind a backlog: medium timer due → ladder moved",
             (moved - due) * 1000 if moved else float("nan"), "ms",
-            note="target < 1,000 ms; its next stage's duty page at the gateway"),
+            note="target < 1,000 ms; its next stage's duty page made"),
     ]
 
 
@@ -98,13 +97,17 @@ def _calls(stack: BenchStack, token: str) -> dict[str, float]:
 
 
 def _paged_at(stack: BenchStack, case_id: str, timeout_s: float) -> float | None:
+    """When the case's next stage made its duty page. The page is counted when the ladder
+    made it, not when it reached the officer's device: pages to one officer are grouped,
+    at most one message a minute (WARN_PAGE_EVERY), and the calls before it paged the
+    same officers."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
-        if stack.gateway_log.exists():
-            with stack.gateway_log.open(encoding="utf-8") as lines:
-                for line in lines:
-                    if '"duty_page"' in line and case_id in line:
-                        return datetime.fromisoformat(json.loads(line)["at"]).timestamp()
+        with psycopg.connect(stack.database_url) as db:
+            row = db.execute("SELECT min(created_at) FROM deliveries WHERE case_id = %s "
+                             "AND channel = 'duty_page'", (case_id,)).fetchone()
+        if row and row[0] is not None:
+            return float(row[0].timestamp())
         time.sleep(0.2)
     return None
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any, Protocol
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, literal_column, select
 from sqlalchemy.orm import Session
 
 from warn.decisions.facts import FactBook
@@ -21,6 +21,7 @@ from warn.domain.events import CloseDispatch, Event, InvalidResult, Missing, Rej
 from warn.domain.policy import Policy
 from warn.domain.signals import Signal
 from warn.phases import phase
+from warn.store.many import any_of
 from warn.store.models import CaseRow
 from warn.store.policies import snapshot
 from warn.vocabulary import decision_failed
@@ -49,14 +50,18 @@ class CaseBatch:
 
     def lock(self, case_ids: Iterable[str]) -> dict[str, CaseRef]:
         """Lock the cases, always in id order so that two batches never deadlock."""
-        query = (select(*_LOCKED_COLUMNS).where(CaseRow.id.in_(sorted(set(case_ids))))
+        query = (select(*_LOCKED_COLUMNS)
+                 .where(any_of(self.session, CaseRow.id, sorted(set(case_ids))))
                  .order_by(CaseRow.id).with_for_update())
         return self._known({ref.id: ref for ref in _refs(self.session, query)})
 
     def lock_open(self, msisdns: Iterable[str]) -> dict[str, CaseRef]:
         """The numbers' open cases, locked, by number."""
-        query = (select(*_LOCKED_COLUMNS).where(CaseRow.msisdn.in_(sorted(set(msisdns))),
-                                                CaseRow.state == "open")
+        # 'open' written out: the partial index of open cases serves only that literal
+        # condition once PostgreSQL plans the prepared statement for any parameter.
+        query = (select(*_LOCKED_COLUMNS).where(
+            any_of(self.session, CaseRow.msisdn, sorted(set(msisdns))),
+            CaseRow.state == literal_column("'open'"))
                  .order_by(CaseRow.id).with_for_update())
         return self._known({ref.msisdn: ref for ref in _refs(self.session, query)})
 

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from sqlalchemy import String, bindparam, func, select
+from sqlalchemy import String, bindparam, func, literal_column, select
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import Session
 
@@ -136,16 +136,21 @@ def last_flashes(session: Session, msisdns: Sequence[str]) -> dict[str, datetime
     On PostgreSQL one index probe per number (ix_deliveries_flash_recipient), whatever
     the planner believes of the table: asked as one `IN` list, a table whose statistics
     lag behind its growth (autovacuum analyses it only now and then) is read in full."""
-    sent = Delivery.state.in_(("queued", "sent"))
     if session.get_bind().dialect.name != "postgresql":
+        sent = Delivery.state.in_(("queued", "sent"))
         query = (select(Delivery.recipient, func.max(Delivery.created_at))
                  .where(Delivery.channel == "flash_sms", Delivery.recipient.in_(msisdns), sent)
                  .group_by(Delivery.recipient))
         return {recipient: at for recipient, at in session.execute(query)}
     wanted = bindparam("numbers", list(msisdns), type_=postgresql.ARRAY(String))
     numbers = func.unnest(wanted).table_valued("msisdn").render_derived(name="n")
+    # The index's own condition written out, not bound: once the statement is prepared,
+    # PostgreSQL plans it for any parameter, and a partial index on channel = 'flash_sms'
+    # cannot serve `channel = $1` (measured: a scan per number, 0.9 ms each).
     last = (select(func.max(Delivery.created_at))
-            .where(Delivery.channel == "flash_sms", Delivery.recipient == numbers.c.msisdn, sent)
+            .where(Delivery.channel == literal_column("'flash_sms'"),
+                   Delivery.recipient == numbers.c.msisdn,
+                   Delivery.state.in_([literal_column("'queued'"), literal_column("'sent'")]))
             .scalar_subquery())
     rows = session.execute(select(numbers.c.msisdn, last))
     return {msisdn: at for msisdn, at in rows if at is not None}

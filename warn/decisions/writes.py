@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from warn.decisions.bodies import BodyRenderer
@@ -19,7 +19,7 @@ from warn.domain.events import CancelQueued, CloseDispatch, Effect, Note, Send
 from warn.domain.policy import Policy
 from warn.domain.signals import Signal
 from warn.phases import phase
-from warn.store.many import add_rows
+from warn.store.many import add_rows, any_of, update_rows
 from warn.store.models import CaseRow, Delivery, Team, TimelineEntry, Timer
 from warn.store.policies import keep_policies, policy_id
 from warn.vocabulary import decision_failed
@@ -35,8 +35,6 @@ _CHANGING = ("state", "outcome", "tier", "score", "flag_awaiting", "flag_overdue
              "flag_unknown_district", "updated_at", "last_signal_at",
              "resolved_at", "school_notified_at", "deadline_at", "aggregate", "policy_id",
              "version")
-_UPDATE_CASE = (update(CASES).where(CASES.c.id == bindparam("b_id"))
-                .values({name: bindparam(f"b_{name}") for name in _CHANGING}))
 
 
 @dataclass
@@ -141,8 +139,8 @@ class Writer:
         # Updates first: a case that closed in this batch must no longer be the number's
         # open case when the batch's new case for that number goes in.
         if self._changed_cases:
-            execute(_UPDATE_CASE, [{"b_id": case_id, **{f"b_{k}": v for k, v in values.items()}}
-                                   for case_id, values in self._changed_cases.items()])
+            update_rows(self.session, CASES, [{"id": case_id, **values} for case_id, values
+                                              in self._changed_cases.items()])
         if self._new_cases:
             add_rows(self.session, CASES, list(self._new_cases.values()))
             self._inserted.update(self._new_cases)
@@ -151,14 +149,15 @@ class Writer:
         if self._timeline:
             add_rows(self.session, TIMELINE, self._timeline)
         if self._closed_dispatches:
-            execute(update(DELIVERIES).where(DELIVERIES.c.id.in_(self._closed_dispatches))
+            execute(update(DELIVERIES).where(any_of(self.session, DELIVERIES.c.id,
+                                                    self._closed_dispatches))
                     .values(dispatch_open=False))
         if self._cancelled:
             spared = [i for ids in self._cancelled.values() for i in ids]
-            execute(update(DELIVERIES).where(DELIVERIES.c.case_id.in_(list(self._cancelled)),
-                                             DELIVERIES.c.state == "queued",
-                                             DELIVERIES.c.id.not_in(spared))
-                    .values(state="cancelled"))
+            execute(update(DELIVERIES).where(
+                any_of(self.session, DELIVERIES.c.case_id, list(self._cancelled)),
+                DELIVERIES.c.state == "queued", DELIVERIES.c.id.not_in(spared))
+                .values(state="cancelled"))
         self._new_cases.clear()
         self._changed_cases.clear()
         self._deliveries.clear()
@@ -174,7 +173,8 @@ class Writer:
             check_team_room(self.session, self.teams_sent)
         stale = [case_id for case_id in self._timers if case_id not in self._fresh_cases]
         if stale:
-            self.session.execute(update(TIMERS).where(TIMERS.c.case_id.in_(stale),
+            self.session.execute(update(TIMERS).where(any_of(self.session, TIMERS.c.case_id,
+                                                             stale),
                                                       TIMERS.c.status == "pending")
                                  .values(status="cancelled"))
         fresh = [{"case_id": case_id, "due_at": due, "status": "pending"}

@@ -4,13 +4,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import literal_column, select, update
 
 from warn.decisions.batch import CaseBatch, lock_case, parsed_case
 from warn.decisions.writes import DecisionFailed
 from warn.domain.events import Tick
 from warn.service.containment import STORE_TROUBLE, describe, on_fresh_facts, retry_alone
 from warn.service.context import Context
+from warn.store.many import any_of
 from warn.store.models import Timer
 from warn.work import Work
 
@@ -25,7 +26,9 @@ def claim_due_timers(ctx: Context, limit: int = 1000) -> list[int]:
     once (SKIP LOCKED on PostgreSQL; SQLite serialises writers)."""
     now = ctx.now()
     with ctx.sessions.begin() as session:
-        due = (select(Timer.id).where(Timer.status == "pending", Timer.due_at <= now)
+        # 'pending' written out, for the partial index of pending timers (see lock_open)
+        due = (select(Timer.id).where(Timer.status == literal_column("'pending'"),
+                                      Timer.due_at <= now)
                .order_by(Timer.due_at).limit(limit).with_for_update(skip_locked=True))
         ids = list(session.scalars(due))
         if ids:
@@ -100,11 +103,11 @@ def _fire_batch(ctx: Context, timer_ids: list[int]) -> Fired:
     with ctx.sessions.begin() as session:
         batch = CaseBatch(session, ctx)
         claimed = session.execute(select(Timer.id, Timer.case_id).where(
-            Timer.id.in_(timer_ids), Timer.status == "claimed")).all()
+            any_of(session, Timer.id, timer_ids), Timer.status == "claimed")).all()
         rows = batch.lock(case_id for _, case_id in claimed)
         # Re-read under the case locks: another worker may have fired them meanwhile.
         fired = session.execute(
-            update(Timer).where(Timer.id.in_([timer_id for timer_id, _ in claimed]),
+            update(Timer).where(any_of(session, Timer.id, [t for t, _ in claimed]),
                                 Timer.status == "claimed")
             .values(status="fired").returning(Timer.id, Timer.case_id)).all()
         failed: dict[str, tuple[str, list[int]]] = {}

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from sqlalchemy import ARRAY, ColumnElement, String, Table, any_, bindparam, insert, update
+from sqlalchemy import ARRAY, ColumnElement, Table, any_, bindparam, insert, update
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
@@ -30,13 +30,13 @@ def is_postgresql(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
 
 
-def any_of(session: Session, column: ColumnElement[str], values: Sequence[str]
+def any_of(session: Session, column: ColumnElement[Any], values: Sequence[Any]
            ) -> ColumnElement[bool]:
     """`column IN values`, as `= ANY(array)` on PostgreSQL: one statement text for any
     number of values, where IN makes a new one for each length."""
     if not is_postgresql(session):
         return column.in_(list(values))
-    return column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+    return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
 
 
 def add_rows(session: Session, table: Table, rows: Rows) -> None:
