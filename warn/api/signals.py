@@ -4,21 +4,20 @@ import asyncio
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from warn.access.errors import not_found
-from warn.access.principal import Principal
-from warn.api.auth import SignalReader, require
+from warn.api.auth import SignalReader, authorised
 from warn.api.errors import ApiError, error_body, error_response
 from warn.api.ingest_queue import SMALL, IngestQueue
 from warn.api.metrics import metrics_of
 from warn.api.schemas import BatchOut, SignalAccepted, SignalState, errors
 from warn.api.signal_doc import OPENAPI_EXTRA
-from warn.deps import Ctx
+from warn.deps import Ctx, context_of
 from warn.domain.signals import SignalError, is_plain, parse_json
 from warn.phases import phase
 from warn.service.context import Context
@@ -29,14 +28,16 @@ from warn.work import HandOff
 MAX_BODY = 1 << 20  # 1 MiB
 
 router = APIRouter(prefix="/v1/signals", tags=["signals"])
-Feeder = Annotated[Principal, Depends(require("feed", "admin"))]
 
 
-@router.post("", status_code=202, openapi_extra=OPENAPI_EXTRA,
+@router.post("", status_code=202,
+             openapi_extra={**OPENAPI_EXTRA, "security": [{"HTTPBearer": []}]},
              responses={202: {"model": SignalAccepted | BatchOut,
                               "description": "stored durably; see CONTRACT §3"},
                         **errors(400, 401, 403, 409, 413, 422, 503)})
-async def post_signals(request: Request, ctx: Ctx, user: Feeder) -> JSONResponse:
+async def post_signals(request: Request) -> JSONResponse:
+    user = await authorised(request, "feed", "admin")  # feeds and admins only
+    ctx = context_of(request)
     body = await _read_body(request)
     with phase("ingest"):
         data = _parse(body)
