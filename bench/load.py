@@ -38,6 +38,15 @@ class LoadResult:
     def rate(self) -> float:
         return len(self.accepted_at) / self.seconds if self.seconds else 0.0
 
+    def reached(self, firsts: dict[str, float]) -> tuple[list[float], float]:
+        """Given when each number got its first message: the ms from each 202 to it, and
+        the end-to-end rate (messages over the time from the first request to the last
+        message)."""
+        waits = [(firsts[n] - at) * 1000 for n, at in self.accepted_at.items() if n in firsts]
+        last = max((firsts[n] for n in self.accepted_at if n in firsts),
+                   default=self.started_at)
+        return waits, len(waits) / max(1e-9, last - self.started_at)
+
 
 def _client(token: str | None, clients: int) -> aiohttp.ClientSession:
     headers = {"Content-Type": "application/json"}

@@ -141,9 +141,7 @@ def _burst(peer: Peer, how: str, prepared: Prepared, clients: int) -> list[Row]:
     load = flood_prepared(f"{peer.url}/api/v2/alerts", None, prepared, clients, accepted=200)
     firsts = _delivered(peer, load, timeout_s=120)
     spent = peer.cpu_seconds() - before
-    waits = [(firsts[n] - at) * 1000 for n, at in load.accepted_at.items() if n in firsts]
-    last = max((firsts[n] for n in load.accepted_at if n in firsts), default=load.started_at)
-    delivered = len(waits) / (last - load.started_at) if last > load.started_at else 0.0
+    waits, delivered = load.reached(firsts)
     note = f"{len(waits):,} of {total:,} delivered; {load.errors} errors"
     return [Row(f"peer: Alertmanager accepted, {how}", load.rate, "alerts/s"),
             Row(f"peer: Alertmanager end to end, {how}", delivered, "alerts/s", note=note),

@@ -3,7 +3,9 @@
 `FactBook` loads them once per batch (users, teams and their open dispatches, each number's
 last flash SMS) and hands every decision the same `Facts`; between two decisions it keeps
 what the first one did — a flash SMS sent, a team sent out or freed — so the next one sees
-it. Nothing is read while a decision runs, and nothing is locked to read it: whether the
+it. Officers, the roster and the teams are read the first time a decision asks for them,
+within the batch's transaction; a batch that pages nobody and sends no team never reads
+them. Nothing is locked to read any of it: whether the
 teams a batch sent out still had room is checked under their row locks when it is written
 (`warn.decisions.writes.check_team_room`).
 """

@@ -2,7 +2,9 @@
 and `cases.policy_id` naming the one a case runs on. A case's aggregate then holds only
 what changes (warn.store.policies); aggregates written before keep their own snapshot
 and are read as they are. On PostgreSQL the aggregates that are still large enough to be
-compressed are compressed with lz4, several times cheaper than the default pglz.
+compressed are compressed with lz4, several times cheaper than the default pglz. The
+deliveries' team-dispatch and grouped-page indexes become partial: a flash SMS, most of
+all deliveries, is written to neither.
 
 Revision ID: 0009
 Revises: 0008
